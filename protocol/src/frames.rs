@@ -1,0 +1,160 @@
+//! What travels over the WebSocket.
+//!
+//! The client sends [`ClientFrame`]s: a request id and a [`Request`]. The server
+//! answers each request that wants an answer with [`ServerFrame::Reply`] naming
+//! that id, and sends events as [`ServerFrame::Push`]. Every frame is one binary
+//! WebSocket message encoded by [`crate::codec`].
+
+use serde::{Deserialize, Serialize};
+use serde_bytes::ByteBuf;
+
+/// One frame from the SDK to the server.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClientFrame {
+    /// Chosen by the client, echoed in the reply. Requests that get no reply
+    /// ([`Request::PeerAck`]) carry 0.
+    pub id: u32,
+    /// What is asked.
+    pub req: Request,
+}
+
+/// Just the id of a client frame: read first when a frame does not decode as a
+/// whole, so the error reply can still name the request it answers.
+#[derive(Debug, Deserialize)]
+pub struct ClientFrameId {
+    /// The request id, when there is one.
+    pub id: Option<u32>,
+}
+
+/// The requests a client can make.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Request {
+    /// The first request on a connection: who this is. Replied with
+    /// [`Reply::LoggedIn`] or a login error; any other request before it is
+    /// refused with "not logged in".
+    Login {
+        /// The Agora app id: a namespace, users of one app never meet another's.
+        app_id: String,
+        /// The user id, per [`crate::limits::validate_id`].
+        uid: String,
+        /// Login token; required only by apps configured with a certificate.
+        token: Option<String>,
+    },
+    /// Ends the session; the server replies, then closes the socket.
+    Logout,
+    /// A message for one user. Replied with [`Reply::PeerSent`].
+    SendPeer {
+        /// The recipient's user id.
+        peer: String,
+        /// The message.
+        payload: Payload,
+        /// Store for an offline peer (`enableOfflineMessaging`).
+        offline: bool,
+    },
+    /// The SDK has handed the pushed peer message `delivery` to the app. No reply.
+    PeerAck {
+        /// [`Push::PeerMessage::delivery`] of the message.
+        delivery: u64,
+    },
+    /// Keeps an idle connection alive; replied with [`Reply::Done`].
+    Ping,
+}
+
+/// A message body, as the app gave it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Payload {
+    /// A TEXT message.
+    Text(String),
+    /// A RAW message: bytes travel as MessagePack bin, never base64.
+    Raw {
+        /// The bytes.
+        data: ByteBuf,
+        /// The app's description of the bytes (may be empty).
+        description: String,
+    },
+}
+
+impl Payload {
+    /// The size counted against [`crate::limits::MAX_MESSAGE_BYTES`]: the text, or
+    /// the raw bytes plus the description.
+    pub fn size(&self) -> usize {
+        match self {
+            Payload::Text(t) => t.len(),
+            Payload::Raw { data, description } => data.len() + description.len(),
+        }
+    }
+}
+
+/// One frame from the server to the SDK.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ServerFrame {
+    /// The answer to the request with this id.
+    Reply {
+        /// The request's id.
+        id: u32,
+        /// What happened.
+        result: Result<Reply, ErrorReply>,
+    },
+    /// An event the client did not ask for.
+    Push(Push),
+}
+
+/// Successful answers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Reply {
+    /// Login accepted.
+    LoggedIn {
+        /// The server's clock (ms since the Unix epoch), for the client's info.
+        server_ts: u64,
+        /// The server's name and version, e.g. `rtm-server 0.1.0`.
+        server: String,
+    },
+    /// The request was carried out and has nothing to report.
+    Done,
+    /// Outcome of [`Request::SendPeer`].
+    PeerSent {
+        /// The peer's SDK acknowledged the message.
+        has_peer_received: bool,
+    },
+}
+
+/// A refused request: Agora's numeric code for the operation, and a message a
+/// person can act on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorReply {
+    /// Agora's code within the request's operation family ([`crate::codes`]).
+    pub code: u16,
+    /// What went wrong and what to do about it.
+    pub message: String,
+}
+
+impl ErrorReply {
+    /// An error reply with this code and message.
+    pub fn new(code: u16, message: impl Into<String>) -> Self {
+        ErrorReply { code, message: message.into() }
+    }
+}
+
+/// Events.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Push {
+    /// A message from another user. The SDK answers with [`Request::PeerAck`].
+    PeerMessage {
+        /// Names this delivery in the acknowledgement.
+        delivery: u64,
+        /// The sender's user id.
+        from: String,
+        /// The message.
+        payload: Payload,
+        /// When the server received it (ms since the Unix epoch).
+        ts: u64,
+        /// It was stored while this user was offline.
+        offline: bool,
+    },
+    /// The server ends this session; the socket closes right after. The SDK must
+    /// not reconnect when [`crate::ConnectionChangeReason::should_retry`] is false.
+    Kicked {
+        /// Why: REMOTE_LOGIN, BANNED_BY_SERVER, TOKEN_EXPIRED, INTERRUPTED.
+        reason: crate::ConnectionChangeReason,
+    },
+}

@@ -1,0 +1,33 @@
+//! The wire protocol shared by the rtm-wasm browser SDK and rtm-server.
+//!
+//! Layout:
+//! - [`frames`]: what travels over the WebSocket — requests, replies and pushes.
+//! - [`codec`]: how frames become bytes (MessagePack with named fields).
+//! - [`codes`]: Agora's numeric error codes, one enum per operation family, and the
+//!   connection states and reasons.
+//! - [`limits`]: sizes, rates and id rules that both sides enforce.
+//! - [`rate`]: the sliding-window limiter both sides use for those rates.
+//!
+//! This crate has no runtime dependencies beyond serde: it compiles for
+//! `wasm32-unknown-unknown` and natively, and is tested natively.
+#![warn(missing_docs)]
+
+pub mod codec;
+pub mod codes;
+pub mod frames;
+pub mod limits;
+pub mod rate;
+
+pub use codec::{decode, encode, DecodeError};
+pub use codes::{ConnectionChangeReason, ConnectionState, ErrorKind, OpError};
+pub use frames::{ClientFrame, ErrorReply, Payload, Push, Reply, Request, ServerFrame};
+
+/// The WebSocket subprotocol of this protocol version. Clients offer it in
+/// `Sec-WebSocket-Protocol`; the server accepts only versions it speaks.
+pub const SUBPROTOCOL: &str = "rtm.v1";
+
+/// Every subprotocol the server can speak, newest first.
+pub const SUPPORTED_SUBPROTOCOLS: &[&str] = &[SUBPROTOCOL];
+
+/// The path of the WebSocket endpoint on rtm-server.
+pub const WS_PATH: &str = "/rtm";

@@ -1,0 +1,107 @@
+//! Sizes, rates and id rules. The SDK checks them before it sends, so a bad call
+//! fails fast with a clear error; the server checks them again, because not every
+//! client is our SDK.
+
+/// Longest user or channel id, in bytes.
+pub const MAX_ID_BYTES: usize = 64;
+/// Largest message: TEXT bytes, or RAW bytes plus description bytes.
+pub const MAX_MESSAGE_BYTES: usize = 32 * 1024;
+/// Largest WebSocket frame the server reads: a full-size message plus room for
+/// the envelope. Larger frames close the connection (1009).
+pub const MAX_FRAME_BYTES: usize = MAX_MESSAGE_BYTES + 4 * 1024;
+/// Peer and channel messages together, per user: this many ...
+pub const SEND_RATE_MAX: u32 = 180;
+/// ... per this window.
+pub const SEND_RATE_WINDOW_MS: u64 = 3_000;
+/// How long `login()` may take before it fails with LOGIN_TIMEOUT.
+pub const LOGIN_TIMEOUT_MS: u32 = 12_000;
+/// How long any other request may wait for its reply.
+pub const REQUEST_TIMEOUT_MS: u32 = 10_000;
+/// How long the server waits for the recipient's acknowledgement of a peer
+/// message before it answers `hasPeerReceived: false`.
+pub const PEER_ACK_TIMEOUT_MS: u64 = 5_000;
+/// Longest app id, in bytes (Agora's are 32 hex digits).
+pub const MAX_APP_ID_BYTES: usize = 64;
+/// Longest login token, in bytes.
+pub const MAX_TOKEN_BYTES: usize = 2_048;
+
+/// Why an id was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IdError {
+    /// The empty string.
+    Empty,
+    /// More than [`MAX_ID_BYTES`] bytes.
+    TooLong,
+    /// The literal string "null", which Agora reserves.
+    Null,
+    /// A character outside the allowed set.
+    BadChar(char),
+}
+
+impl IdError {
+    /// A sentence about the id, naming `what` ("user id", "channel id").
+    pub fn describe(self, what: &str) -> String {
+        match self {
+            IdError::Empty => format!("{what} must not be empty"),
+            IdError::TooLong => format!("{what} must be at most {MAX_ID_BYTES} bytes"),
+            IdError::Null => format!("{what} must not be the string \"null\""),
+            IdError::BadChar(c) => format!(
+                "{what} contains {c:?}; allowed are a-z A-Z 0-9, space and !#$%&()+-:;<=.>?@[]^_{{}}|~,"
+            ),
+        }
+    }
+}
+
+/// Whether `c` may appear in a user or channel id.
+pub fn is_id_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || " !#$%&()+-:;<=.>?@[]^_{}|~,".contains(c)
+}
+
+/// Checks a user or channel id: 1–64 bytes of the allowed characters, not "null".
+pub fn validate_id(id: &str) -> Result<(), IdError> {
+    if id.is_empty() {
+        return Err(IdError::Empty);
+    }
+    if id.len() > MAX_ID_BYTES {
+        return Err(IdError::TooLong);
+    }
+    if id == "null" {
+        return Err(IdError::Null);
+    }
+    match id.chars().find(|c| !is_id_char(*c)) {
+        Some(c) => Err(IdError::BadChar(c)),
+        None => Ok(()),
+    }
+}
+
+/// Checks an app id: 1–64 printable ASCII bytes without spaces.
+pub fn validate_app_id(app_id: &str) -> bool {
+    !app_id.is_empty() && app_id.len() <= MAX_APP_ID_BYTES && app_id.bytes().all(|b| b.is_ascii_graphic())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_follow_the_agora_rules() {
+        assert_eq!(validate_id(""), Err(IdError::Empty));
+        assert_eq!(validate_id("null"), Err(IdError::Null));
+        assert!(validate_id("Null").is_ok());
+        assert!(validate_id(&"a".repeat(64)).is_ok());
+        assert_eq!(validate_id(&"a".repeat(65)), Err(IdError::TooLong));
+        assert!(validate_id("a b!#$%&()+-:;<=.>?@[]^_{}|~,").is_ok());
+        assert_eq!(validate_id("a/b"), Err(IdError::BadChar('/')));
+        assert_eq!(validate_id("tab\t"), Err(IdError::BadChar('\t')));
+        assert_eq!(validate_id("é"), Err(IdError::BadChar('é')));
+        assert_eq!(validate_id("quote\""), Err(IdError::BadChar('"')));
+    }
+
+    #[test]
+    fn app_ids() {
+        assert!(validate_app_id("970CA35de60c44645bbae8a215061b33"));
+        assert!(!validate_app_id(""));
+        assert!(!validate_app_id("has space"));
+        assert!(!validate_app_id(&"a".repeat(65)));
+    }
+}

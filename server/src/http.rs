@@ -1,0 +1,60 @@
+//! The HTTP face: the WebSocket endpoint `/rtm`, `/healthz`, and the static
+//! folder at `/`.
+
+use crate::hub::Hub;
+use axum::extract::ws::WebSocketUpgrade;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use rtm_protocol::{limits::MAX_FRAME_BYTES, SUBPROTOCOL, SUPPORTED_SUBPROTOCOLS, WS_PATH};
+use std::sync::Arc;
+use tokio::sync::{watch, Semaphore};
+use tower_http::services::ServeDir;
+
+/// What every request handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    /// This node's hub.
+    pub hub: Arc<Hub>,
+    /// Caps concurrent connections.
+    pub slots: Arc<Semaphore>,
+    /// Flips to true when the server shuts down.
+    pub shutdown: watch::Receiver<bool>,
+}
+
+/// The router for `state`.
+pub fn router(state: AppState) -> Router {
+    let www = ServeDir::new(&state.hub.config().www).append_index_html_on_directories(true);
+    Router::new()
+        .route(WS_PATH, get(upgrade))
+        .route("/healthz", get(|| async { "ok" }))
+        .fallback_service(www)
+        .with_state(state)
+}
+
+/// Frames up to this size are read and then refused with a clear close reason;
+/// anything larger is cut off by the WebSocket layer before it is buffered.
+const HARD_FRAME_CAP: usize = 1 << 20;
+
+async fn upgrade(State(state): State<AppState>, ws: WebSocketUpgrade) -> Response {
+    let ws = ws.protocols(SUPPORTED_SUBPROTOCOLS.iter().copied());
+    if ws.selected_protocol().is_none() {
+        let msg = format!(
+            "unsupported protocol version: offer Sec-WebSocket-Protocol {SUBPROTOCOL} (this server speaks {})",
+            SUPPORTED_SUBPROTOCOLS.join(", ")
+        );
+        return (StatusCode::BAD_REQUEST, msg).into_response();
+    }
+    let Ok(permit) = state.slots.clone().try_acquire_owned() else {
+        return (StatusCode::SERVICE_UNAVAILABLE, "too many connections; retry later").into_response();
+    };
+    // Keep our own check (MAX_FRAME_BYTES) below the transport's hard cap so
+    // oversized frames get a reasoned close instead of a torn connection.
+    debug_assert!(MAX_FRAME_BYTES < HARD_FRAME_CAP);
+    ws.max_message_size(HARD_FRAME_CAP).max_frame_size(HARD_FRAME_CAP).on_upgrade(move |socket| async move {
+        crate::connection::serve(socket, state.hub, state.shutdown).await;
+        drop(permit);
+    })
+}

@@ -1,0 +1,47 @@
+//! The `rtm-server` binary: flags, logging, signals. Everything else is the
+//! library (`rtm_server`).
+
+use clap::Parser;
+use rtm_server::config::{Cli, Config};
+use rtm_server::Server;
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::try_new(&cli.log)?)
+        .with_writer(std::io::stderr)
+        .init();
+    let config = Config::from_cli(&cli)?;
+    let www = config.www.clone();
+    let server = Server::bind(config).await?;
+    // Scripts and tests wait for exactly this line on stdout.
+    println!("rtm-server listening on http://{}", server.local_addr());
+    tracing::info!(www = %www.display(), "serving static files");
+    server.run(shutdown_signal()).await?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// Resolves on SIGINT or SIGTERM.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+    tracing::info!("shutting down");
+}
