@@ -1,1 +1,32 @@
-//! rtm-wasm
+//! rtm-wasm: a drop-in, self-hostable replacement for the Agora RTM Web SDK 1.x.
+//!
+//! Layout:
+//! - [`module`]: the `AgoraRTM` object and `createInstance`.
+//! - [`client`]: the `RtmClient` class; [`login`]: login, logout, reconnect.
+//! - [`core`]: one client's state, request table and push handling.
+//! - [`link`]: the browser WebSocket (the only file that touches it).
+//! - [`emitter`]: the EventEmitter surface of every class.
+//! - [`message`], [`errors`], [`log`]: the JS shapes of messages, errors, logs.
+//! - [`state`], [`backoff`]: pure logic, unit-tested natively.
+//!
+//! Typings are written by hand in `src/types.d.ts` (precise per-class event
+//! maps) and shipped through a `typescript_custom_section`.
+#![warn(missing_docs)]
+
+pub mod backoff;
+pub mod client;
+pub mod core;
+pub mod emitter;
+pub mod errors;
+pub mod link;
+pub mod log;
+pub mod login;
+pub mod message;
+pub mod module;
+pub mod state;
+
+pub use client::RtmClient;
+pub use module::{agora_rtm, create_instance, set_server_url};
+
+#[wasm_bindgen::prelude::wasm_bindgen(typescript_custom_section)]
+const TYPES: &str = include_str!("types.d.ts");

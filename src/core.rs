@@ -1,0 +1,298 @@
+//! The state behind one `RtmClient`: connection state, the current link, the
+//! table of requests waiting for replies, and what pushes turn into.
+//!
+//! Async methods clone the `Rc<Core>` before awaiting and never hold a
+//! `RefCell` borrow across an `.await`.
+
+use crate::emitter::Emitter;
+use crate::errors::RequestError;
+use crate::link::{Link, LinkEvent};
+use crate::state::ConnState;
+use futures_channel::oneshot;
+use gloo_timers::callback::Timeout;
+use rtm_protocol::rate::RateWindow;
+use rtm_protocol::{
+    decode, encode, ClientFrame, ConnectionChangeReason as Reason, ConnectionState as State, Push, Reply,
+    Request, ServerFrame,
+};
+use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
+use std::rc::{Rc, Weak};
+use wasm_bindgen::JsValue;
+
+type ReplyResult = Result<Reply, RequestError>;
+
+struct Pending {
+    tx: oneshot::Sender<ReplyResult>,
+    _timer: Timeout,
+}
+
+/// Who is logged in.
+#[derive(Clone, Debug)]
+pub struct Credentials {
+    /// User id.
+    pub uid: String,
+    /// Token, if any.
+    pub token: Option<String>,
+}
+
+/// One client's state.
+pub struct Core {
+    /// The app id given to `createInstance`.
+    pub app_id: String,
+    /// `config.serverUrl`, if given.
+    server_url: Option<String>,
+    /// Which console messages this client writes (`logFilter`).
+    log_filter: Cell<crate::log::LogFilter>,
+    /// The client's listeners.
+    pub emitter: Emitter,
+    state: Cell<ConnState>,
+    /// Bumped by every login and logout: loops and links of an older
+    /// generation stop instead of acting on a session that is gone.
+    generation: Cell<u64>,
+    /// The logged-in (or logging-in) user.
+    pub credentials: RefCell<Option<Credentials>>,
+    link: RefCell<Option<Link>>,
+    next_link_id: Cell<u64>,
+    /// Told when the current link opens (true) or fails before opening (false).
+    opened: RefCell<Option<oneshot::Sender<bool>>>,
+    /// Told when the current link closes.
+    closed: RefCell<Option<oneshot::Sender<()>>>,
+    /// Set by a Kicked push: the reason the coming close gets.
+    kicked: Cell<Option<Reason>>,
+    pending: RefCell<HashMap<u32, Pending>>,
+    next_request_id: Cell<u32>,
+    /// Peer and channel sends share this budget, as on the server.
+    pub send_rate: RefCell<RateWindow>,
+}
+
+impl Core {
+    /// A disconnected client of `app_id`; `server_url` overrides where it connects.
+    pub fn new(app_id: String, server_url: Option<String>) -> Rc<Core> {
+        Rc::new(Core {
+            app_id,
+            server_url,
+            log_filter: Cell::new(crate::log::LogFilter::default()),
+            emitter: Emitter::default(),
+            state: Cell::new(ConnState::default()),
+            generation: Cell::new(0),
+            credentials: RefCell::new(None),
+            link: RefCell::new(None),
+            next_link_id: Cell::new(1),
+            opened: RefCell::new(None),
+            closed: RefCell::new(None),
+            kicked: Cell::new(None),
+            pending: RefCell::new(HashMap::new()),
+            next_request_id: Cell::new(1),
+            send_rate: RefCell::new(RateWindow::new(
+                rtm_protocol::limits::SEND_RATE_MAX,
+                rtm_protocol::limits::SEND_RATE_WINDOW_MS,
+            )),
+        })
+    }
+
+    /// Where this client connects: `config.serverUrl`, else the module-level
+    /// setting, else the page's own origin.
+    pub fn url(&self) -> String {
+        self.server_url.clone().unwrap_or_else(crate::module::default_server_url)
+    }
+
+    /// Applies an `RtmConfig` (`logFilter`; the other fields are accepted).
+    pub fn apply_config(&self, config: &JsValue) {
+        if let Some(filter) = crate::log::LogFilter::from_config(config) {
+            self.log_filter.set(filter);
+        }
+    }
+
+    /// Writes to the console if the log filter lets `level` through.
+    pub fn log(&self, level: crate::log::Level, message: &str) {
+        self.log_filter.get().write(level, message);
+    }
+
+    /// The current connection state.
+    pub fn state(&self) -> ConnState {
+        self.state.get()
+    }
+
+    /// Moves to `state`, emitting ConnectionStateChanged if it changed.
+    pub fn set_state(&self, state: State, reason: Reason) {
+        let mut s = self.state.get();
+        let changed = s.set(state, reason);
+        self.state.set(s);
+        if let Some((state, reason)) = changed {
+            let args = [JsValue::from_str(state.as_str()), JsValue::from_str(reason.as_str())];
+            self.emitter.emit("ConnectionStateChanged", &args);
+        }
+    }
+
+    /// The current generation.
+    pub fn generation(&self) -> u64 {
+        self.generation.get()
+    }
+
+    /// Starts a new generation (login, logout); returns it.
+    pub fn bump_generation(&self) -> u64 {
+        self.generation.set(self.generation.get() + 1);
+        self.generation.get()
+    }
+
+    /// Opens a new link (dropping any old one); resolves true once it is open.
+    pub fn open_link(self: &Rc<Core>) -> oneshot::Receiver<bool> {
+        let (tx, rx) = oneshot::channel();
+        self.drop_link();
+        let id = self.next_link_id.get();
+        self.next_link_id.set(id + 1);
+        let weak: Weak<Core> = Rc::downgrade(self);
+        let handler = Rc::new(move |link_id, event| {
+            if let Some(core) = weak.upgrade() {
+                core.on_link_event(link_id, event);
+            }
+        });
+        match Link::open(&self.url(), rtm_protocol::SUBPROTOCOL, id, self.generation(), handler) {
+            Ok(link) => {
+                *self.link.borrow_mut() = Some(link);
+                *self.opened.borrow_mut() = Some(tx);
+            }
+            Err(e) => {
+                self.log(crate::log::Level::Warn, &e);
+                let _ = tx.send(false);
+            }
+        }
+        rx
+    }
+
+    /// Closes the current link on purpose and fails what waits on it.
+    pub fn drop_link(&self) {
+        let link = self.link.borrow_mut().take();
+        drop(link);
+        self.opened.borrow_mut().take();
+        self.closed.borrow_mut().take();
+        self.fail_pending();
+    }
+
+    /// Resolves when the current link closes (immediately if there is none).
+    pub fn link_closed(&self) -> oneshot::Receiver<()> {
+        let (tx, rx) = oneshot::channel();
+        if self.link.borrow().is_some() {
+            *self.closed.borrow_mut() = Some(tx);
+        }
+        rx
+    }
+
+    /// Sends a request; resolves with its reply, a timeout, or the link's loss.
+    pub fn request(self: &Rc<Core>, req: Request, timeout_ms: u32) -> oneshot::Receiver<ReplyResult> {
+        let (tx, rx) = oneshot::channel();
+        let id = self.next_request_id.get();
+        self.next_request_id.set(id.wrapping_add(1).max(1));
+        let sent = match self.link.borrow().as_ref() {
+            Some(link) => link.send(&encode(&ClientFrame { id, req })),
+            None => false,
+        };
+        if !sent {
+            let _ = tx.send(Err(RequestError::LinkLost));
+            return rx;
+        }
+        let weak = Rc::downgrade(self);
+        let timer = Timeout::new(timeout_ms, move || {
+            if let Some(core) = weak.upgrade() {
+                core.finish(id, Err(RequestError::Timeout));
+            }
+        });
+        self.pending.borrow_mut().insert(id, Pending { tx, _timer: timer });
+        rx
+    }
+
+    /// Sends a frame that expects no reply.
+    pub fn notify(&self, req: Request) {
+        if let Some(link) = self.link.borrow().as_ref() {
+            link.send(&encode(&ClientFrame { id: 0, req }));
+        }
+    }
+
+    fn finish(&self, id: u32, result: ReplyResult) {
+        let entry = self.pending.borrow_mut().remove(&id);
+        if let Some(p) = entry {
+            let _ = p.tx.send(result);
+        }
+    }
+
+    fn fail_pending(&self) {
+        let all: Vec<Pending> = self.pending.borrow_mut().drain().map(|(_, p)| p).collect();
+        for p in all {
+            let _ = p.tx.send(Err(RequestError::LinkLost));
+        }
+    }
+
+    fn current_link(&self) -> Option<(u64, u64)> {
+        self.link.borrow().as_ref().map(|l| (l.id, l.generation))
+    }
+
+    fn on_link_event(self: &Rc<Core>, link_id: u64, event: LinkEvent) {
+        let Some((current, link_generation)) = self.current_link() else { return };
+        if current != link_id {
+            return; // a late event of a link already replaced
+        }
+        match event {
+            LinkEvent::Open => {
+                if let Some(tx) = self.opened.borrow_mut().take() {
+                    let _ = tx.send(true);
+                }
+            }
+            LinkEvent::Frame(bytes) => self.on_frame(&bytes),
+            LinkEvent::Closed { code, reason } => {
+                if let Some(tx) = self.opened.borrow_mut().take() {
+                    let _ = tx.send(false);
+                }
+                if let Some(tx) = self.closed.borrow_mut().take() {
+                    let _ = tx.send(());
+                }
+                self.link.borrow_mut().take();
+                self.fail_pending();
+                self.on_link_closed(link_generation, code, &reason);
+            }
+        }
+    }
+
+    fn on_link_closed(self: &Rc<Core>, link_generation: u64, code: u16, reason: &str) {
+        if link_generation != self.generation() {
+            return; // closed on purpose by logout or a newer login
+        }
+        if let Some(why) = self.kicked.take() {
+            if !why.should_retry() {
+                self.bump_generation();
+                *self.credentials.borrow_mut() = None;
+                self.set_state(State::ABORTED, why);
+                return;
+            }
+        }
+        if self.state().is_connected() {
+            self.log(crate::log::Level::Info, &format!("connection lost ({code} {reason}); reconnecting"));
+            self.set_state(State::RECONNECTING, Reason::INTERRUPTED);
+            wasm_bindgen_futures::spawn_local(crate::login::reconnect(self.clone(), self.generation()));
+        }
+    }
+
+    fn on_frame(self: &Rc<Core>, bytes: &[u8]) {
+        let frame = match decode::<ServerFrame>(bytes) {
+            Ok(f) => f,
+            Err(e) => {
+                self.log(crate::log::Level::Warn, &format!("ignoring a frame this SDK cannot read: {e}"));
+                return;
+            }
+        };
+        match frame {
+            ServerFrame::Reply { id, result } => self.finish(id, result.map_err(RequestError::Refused)),
+            ServerFrame::Push(Push::PeerMessage { delivery, from, payload, ts, offline }) => {
+                // Acknowledge first: the app now has it, whatever its listeners do.
+                self.notify(Request::PeerAck { delivery });
+                let args = [
+                    crate::message::to_js(&payload),
+                    JsValue::from_str(&from),
+                    crate::message::props(ts, offline),
+                ];
+                self.emitter.emit("MessageFromPeer", &args);
+            }
+            ServerFrame::Push(Push::Kicked { reason }) => self.kicked.set(Some(reason)),
+        }
+    }
+}

@@ -1,0 +1,201 @@
+/* ---- rtm-wasm public API (hand-written; the classes above are generated without types) ---- */
+
+export declare namespace RtmStatusCode {
+  enum ConnectionState {
+    DISCONNECTED = "DISCONNECTED",
+    CONNECTING = "CONNECTING",
+    CONNECTED = "CONNECTED",
+    RECONNECTING = "RECONNECTING",
+    ABORTED = "ABORTED",
+  }
+  enum ConnectionChangeReason {
+    LOGIN = "LOGIN",
+    LOGIN_SUCCESS = "LOGIN_SUCCESS",
+    LOGIN_FAILURE = "LOGIN_FAILURE",
+    LOGIN_TIMEOUT = "LOGIN_TIMEOUT",
+    INTERRUPTED = "INTERRUPTED",
+    LOGOUT = "LOGOUT",
+    BANNED_BY_SERVER = "BANNED_BY_SERVER",
+    REMOTE_LOGIN = "REMOTE_LOGIN",
+    TOKEN_EXPIRED = "TOKEN_EXPIRED",
+  }
+  enum LocalInvitationState {
+    IDLE = "IDLE",
+    SENT_TO_REMOTE = "SENT_TO_REMOTE",
+    RECEIVED_BY_REMOTE = "RECEIVED_BY_REMOTE",
+    ACCEPTED_BY_REMOTE = "ACCEPTED_BY_REMOTE",
+    REFUSED_BY_REMOTE = "REFUSED_BY_REMOTE",
+    CANCELED = "CANCELED",
+    FAILURE = "FAILURE",
+  }
+  enum RemoteInvitationState {
+    INVITATION_RECEIVED = "INVITATION_RECEIVED",
+    ACCEPT_SENT_TO_LOCAL = "ACCEPT_SENT_TO_LOCAL",
+    REFUSED = "REFUSED",
+    ACCEPTED = "ACCEPTED",
+    CANCELED = "CANCELED",
+    FAILURE = "FAILURE",
+  }
+  enum LocalInvitationFailureReason {
+    UNKNOWN = "UNKNOWN",
+    PEER_NO_RESPONSE = "PEER_NO_RESPONSE",
+    INVITATION_EXPIRE = "INVITATION_EXPIRE",
+    PEER_OFFLINE = "PEER_OFFLINE",
+    NOT_LOGGEDIN = "NOT_LOGGEDIN",
+  }
+  enum RemoteInvitationFailureReason {
+    UNKNOWN = "UNKNOWN",
+    PEER_OFFLINE = "PEER_OFFLINE",
+    ACCEPT_FAILURE = "ACCEPT_FAILURE",
+    INVITATION_EXPIRE = "INVITATION_EXPIRE",
+  }
+  enum PeerOnlineState {
+    ONLINE = "ONLINE",
+    UNREACHABLE = "UNREACHABLE",
+    OFFLINE = "OFFLINE",
+  }
+  enum PeerSubscriptionOption {
+    ONLINE_STATUS = "ONLINE_STATUS",
+  }
+  enum MessageType {
+    TEXT = "TEXT",
+    RAW = "RAW",
+  }
+  enum AreaCode {
+    GLOBAL = "GLOBAL",
+    INDIA = "INDIA",
+    JAPAN = "JAPAN",
+    ASIA = "ASIA",
+    EUROPE = "EUROPE",
+    CHINA = "CHINA",
+    NORTH_AMERICA = "NORTH_AMERICA",
+  }
+}
+
+/** A TEXT message: at most 32 KB of UTF-8. */
+export interface RtmTextMessage {
+  text: string;
+  messageType?: "TEXT";
+  rawMessage?: never;
+  description?: never;
+}
+
+/** A RAW message: bytes plus an optional description, together at most 32 KB. */
+export interface RtmRawMessage {
+  rawMessage: Uint8Array;
+  description?: string;
+  messageType?: "RAW";
+  text?: never;
+}
+
+export type RtmMessage = RtmTextMessage | RtmRawMessage;
+
+export interface PeerMessageSendResult {
+  /** True once the peer's SDK has the message; false when the peer is offline. */
+  hasPeerReceived: boolean;
+}
+
+export interface SendMessageOptions {
+  /** Store the message for an offline peer, delivered at its next login. */
+  enableOfflineMessaging?: boolean;
+  enableHistoricalMessaging?: boolean;
+}
+
+export interface ReceivedMessageProperties {
+  /** The server's receive time, ms since the Unix epoch. */
+  serverReceivedTs: number;
+  /** The message was stored while this user was offline. */
+  isOfflineMessage: boolean;
+}
+
+export type LogFilterType = {
+  error: boolean;
+  warn: boolean;
+  info: boolean;
+  track: boolean;
+  debug: boolean;
+};
+
+export interface RtmConfig {
+  enableLogUpload?: boolean;
+  logFilter?: LogFilterType;
+  enableCloudProxy?: boolean;
+  /** rtm-wasm: the rtm-server WebSocket URL, e.g. `wss://rtm.example.com/rtm`. */
+  serverUrl?: string;
+}
+
+/** Every rejected Promise and thrown call carries one of these. */
+export interface RtmError extends Error {
+  /** Agora's numeric code for the operation (e.g. 102: not logged in). */
+  code: number;
+  /** The error class, e.g. `RtmInvalidArgumentError`. */
+  name: string;
+}
+
+type ListenerArgs<T> = T extends (...args: infer A) => any ? A : never;
+
+/** Node-style EventEmitter over an event map. */
+export declare class RtmEventEmitter<Events> {
+  on<E extends keyof Events>(event: E, listener: (...args: ListenerArgs<Events[E]>) => any): this;
+  addListener<E extends keyof Events>(event: E, listener: (...args: ListenerArgs<Events[E]>) => any): this;
+  once<E extends keyof Events>(event: E, listener: (...args: ListenerArgs<Events[E]>) => any): this;
+  off<E extends keyof Events>(event: E, listener: (...args: any[]) => any): this;
+  removeListener<E extends keyof Events>(event: E, listener: (...args: any[]) => any): this;
+  removeAllListeners<E extends keyof Events>(event?: E): this;
+  listeners<E extends keyof Events>(event: E): Function[];
+  rawListeners<E extends keyof Events>(event: E): Function[];
+  listenerCount<E extends keyof Events>(event: E): number;
+}
+
+export declare namespace RtmEvents {
+  interface RtmClientEvents {
+    ConnectionStateChanged: (
+      newState: RtmStatusCode.ConnectionState,
+      reason: RtmStatusCode.ConnectionChangeReason,
+    ) => void;
+    MessageFromPeer: (message: RtmMessage, peerId: string, messageProps: ReceivedMessageProperties) => void;
+  }
+}
+
+export declare class RtmClient extends RtmEventEmitter<RtmEvents.RtmClientEvents> {
+  private constructor();
+  /** Logs in. Rejects with LOGIN_ERR_* codes (3 invalid uid, 8 already logged in, 9 timeout, ...). */
+  login(options: { uid: string; token?: string }): Promise<void>;
+  /** Logs out; resolves once the connection is closed. */
+  logout(): Promise<void>;
+  sendMessageToPeer(
+    message: RtmMessage,
+    peerId: string,
+    options?: SendMessageOptions,
+  ): Promise<PeerMessageSendResult>;
+  createMessage<T extends RtmMessage>(message: Partial<T>): T;
+  updateConfig(config: RtmConfig): void;
+  setParameters(config: RtmConfig): void;
+}
+
+export interface AgoraRTMStatic {
+  readonly VERSION: string;
+  readonly BUILD: string;
+  readonly END_CALL_PREFIX: string;
+  readonly LOG_FILTER_OFF: LogFilterType;
+  readonly LOG_FILTER_ERROR: LogFilterType;
+  readonly LOG_FILTER_WARNING: LogFilterType;
+  readonly LOG_FILTER_INFO: LogFilterType;
+  createInstance(appId: string, config?: RtmConfig, areaCodes?: RtmStatusCode.AreaCode[]): RtmClient;
+  setArea(areaConfig: { areaCodes: RtmStatusCode.AreaCode[]; excludedArea?: RtmStatusCode.AreaCode }): void;
+  /** rtm-wasm: the server for clients created without `config.serverUrl`. */
+  setServerUrl(url: string | null): void;
+  readonly ConnectionState: typeof RtmStatusCode.ConnectionState;
+  readonly ConnectionChangeReason: typeof RtmStatusCode.ConnectionChangeReason;
+  readonly LocalInvitationState: typeof RtmStatusCode.LocalInvitationState;
+  readonly RemoteInvitationState: typeof RtmStatusCode.RemoteInvitationState;
+  readonly LocalInvitationFailureReason: typeof RtmStatusCode.LocalInvitationFailureReason;
+  readonly RemoteInvitationFailureReason: typeof RtmStatusCode.RemoteInvitationFailureReason;
+  readonly MessageType: typeof RtmStatusCode.MessageType;
+  readonly PeerOnlineState: typeof RtmStatusCode.PeerOnlineState;
+  readonly PeerSubscriptionOption: typeof RtmStatusCode.PeerSubscriptionOption;
+  readonly AreaCode: typeof RtmStatusCode.AreaCode;
+}
+
+/** The module object (`import AgoraRTM from 'rtm-wasm'`). */
+export declare function agoraRtm(): AgoraRTMStatic;

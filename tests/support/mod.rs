@@ -1,0 +1,183 @@
+//! Helpers for the browser suites: the SDK's JS surface as apps see it (typed
+//! bindings to the objects `AgoraRTM.createInstance` returns), a recorder for
+//! events, and a few awaits with timeouts.
+#![allow(dead_code)]
+
+use gloo_timers::future::TimeoutFuture;
+use js_sys::{Array, Function, Object, Promise, Reflect};
+use std::cell::RefCell;
+use std::rc::Rc;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::JsFuture;
+
+#[wasm_bindgen]
+extern "C" {
+    /// The `AgoraRTM` module object.
+    pub type AgoraRtm;
+    #[wasm_bindgen(method, catch, js_name = createInstance)]
+    pub fn create_instance(this: &AgoraRtm, app_id: &JsValue, config: &JsValue) -> Result<Client, JsValue>;
+
+    /// An `RtmClient`, called exactly as an app calls it.
+    #[derive(Clone)]
+    pub type Client;
+    #[wasm_bindgen(method)]
+    pub fn login(this: &Client, options: &JsValue) -> Promise;
+    #[wasm_bindgen(method)]
+    pub fn logout(this: &Client) -> Promise;
+    #[wasm_bindgen(method, js_name = sendMessageToPeer)]
+    pub fn send_message_to_peer(
+        this: &Client,
+        message: &JsValue,
+        peer: &JsValue,
+        options: &JsValue,
+    ) -> Promise;
+    #[wasm_bindgen(method, js_name = createMessage)]
+    pub fn create_message(this: &Client, partial: &JsValue) -> JsValue;
+    #[wasm_bindgen(method, catch)]
+    pub fn on(this: &Client, event: &str, listener: &JsValue) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(method)]
+    pub fn once(this: &Client, event: &str, listener: &JsValue) -> JsValue;
+    #[wasm_bindgen(method)]
+    pub fn off(this: &Client, event: &str, listener: &JsValue) -> JsValue;
+    #[wasm_bindgen(method, js_name = removeAllListeners)]
+    pub fn remove_all_listeners(this: &Client, event: &JsValue) -> JsValue;
+    #[wasm_bindgen(method, js_name = listenerCount)]
+    pub fn listener_count(this: &Client, event: &str) -> u32;
+    #[wasm_bindgen(method)]
+    pub fn listeners(this: &Client, event: &str) -> Array;
+    #[wasm_bindgen(method, js_name = rawListeners)]
+    pub fn raw_listeners(this: &Client, event: &str) -> Array;
+}
+
+/// The rtm-server under test (set by the harness at build time).
+pub fn server_url() -> &'static str {
+    option_env!("RTM_TEST_URL").expect("RTM_TEST_URL: run through `npm test`, which starts rtm-server")
+}
+
+/// A name no other test uses (tests share one server).
+pub fn unique(prefix: &str) -> String {
+    format!("{prefix}-{}", (js_sys::Math::random() * 1e12) as u64)
+}
+
+/// The module object, as `import AgoraRTM from 'rtm-wasm'` gives it.
+pub fn agora() -> AgoraRtm {
+    rtm_wasm::agora_rtm().unchecked_into()
+}
+
+/// A plain object from key/value pairs.
+pub fn obj(pairs: &[(&str, JsValue)]) -> JsValue {
+    let o = Object::new();
+    for (k, v) in pairs {
+        Reflect::set(&o, &(*k).into(), v).unwrap();
+    }
+    o.into()
+}
+
+/// Reads `value[key]`.
+pub fn get(value: &JsValue, key: &str) -> JsValue {
+    Reflect::get(value, &key.into()).unwrap()
+}
+
+/// A client of `app` pointed at the test server.
+pub fn client(app: &str) -> Client {
+    let config = obj(&[("serverUrl", server_url().into())]);
+    agora().create_instance(&app.into(), &config).expect("createInstance")
+}
+
+/// A client of `app`, logged in as `uid`.
+pub async fn logged_in(app: &str, uid: &str) -> Client {
+    let c = client(app);
+    settle(c.login(&obj(&[("uid", uid.into())]))).await.expect("login");
+    c
+}
+
+/// Awaits a promise, failing the test if it takes more than 15 s.
+pub async fn settle(p: Promise) -> Result<JsValue, JsValue> {
+    let timeout = TimeoutFuture::new(15_000);
+    match futures_util::future::select(JsFuture::from(p), timeout).await {
+        futures_util::future::Either::Left((r, _)) => r,
+        futures_util::future::Either::Right(_) => panic!("promise did not settle within 15 s"),
+    }
+}
+
+/// The `code` of a rejection (panics on success).
+pub async fn rejection_code(p: Promise) -> u32 {
+    let err = settle(p).await.expect_err("expected a rejection");
+    let code = get(&err, "code");
+    assert!(err.is_instance_of::<js_sys::Error>(), "rejections are Errors: {err:?}");
+    assert!(get(&err, "message").as_string().is_some_and(|m| !m.is_empty()), "with a message");
+    code.as_f64().unwrap_or_else(|| panic!("rejection without a numeric code: {err:?}")) as u32
+}
+
+/// Records the arguments of every call of a listener.
+#[derive(Clone)]
+pub struct Recorder {
+    calls: Rc<RefCell<Vec<Array>>>,
+    listener: Rc<Closure<dyn FnMut(JsValue, JsValue, JsValue)>>,
+}
+
+impl Default for Recorder {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Recorder {
+    pub fn new() -> Recorder {
+        let calls: Rc<RefCell<Vec<Array>>> = Rc::default();
+        let sink = calls.clone();
+        let listener = Closure::<dyn FnMut(JsValue, JsValue, JsValue)>::new(move |a, b, c| {
+            sink.borrow_mut().push(Array::of3(&a, &b, &c));
+        });
+        Recorder { calls, listener: Rc::new(listener) }
+    }
+
+    /// Listens to `event` of `client`.
+    pub fn on(client: &Client, event: &str) -> Recorder {
+        let r = Recorder::new();
+        client.on(event, &r.function()).unwrap();
+        r
+    }
+
+    pub fn function(&self) -> JsValue {
+        self.listener.as_ref().as_ref().unchecked_ref::<Function>().clone().into()
+    }
+
+    pub fn calls(&self) -> Vec<Array> {
+        self.calls.borrow().clone()
+    }
+
+    pub fn len(&self) -> usize {
+        self.calls.borrow().len()
+    }
+
+    /// Waits until at least `n` calls were recorded (fails after 10 s).
+    pub async fn wait_for(&self, n: usize) -> Vec<Array> {
+        for _ in 0..1_000 {
+            if self.len() >= n {
+                return self.calls();
+            }
+            TimeoutFuture::new(10).await;
+        }
+        panic!("expected {n} events, got {}: {:?}", self.len(), self.calls());
+    }
+
+    /// The calls as strings "arg0/arg1" (for state-change events).
+    pub fn pairs(&self) -> Vec<String> {
+        self.calls()
+            .iter()
+            .map(|a| {
+                format!(
+                    "{}/{}",
+                    a.get(0).as_string().unwrap_or_default(),
+                    a.get(1).as_string().unwrap_or_default()
+                )
+            })
+            .collect()
+    }
+}
+
+/// Lets queued microtasks and frames run for `ms`.
+pub async fn pause(ms: u32) {
+    TimeoutFuture::new(ms).await;
+}
