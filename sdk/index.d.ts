@@ -13,6 +13,7 @@ export type {
   RtmEvents,
   RtmMessage,
   RtmRawMessage,
+  RtmReceivedMessage,
   RtmStatusCode,
   RtmTextMessage,
   SendMessageOptions,
@@ -21,3 +22,24 @@ export type {
 declare const AgoraRTM: AgoraRTMStatic;
 export default AgoraRTM;
 export { AgoraRTM };
+
+export declare const createInstance: AgoraRTMStatic['createInstance'];
+export declare const setArea: AgoraRTMStatic['setArea'];
+export declare const setServerUrl: AgoraRTMStatic['setServerUrl'];
+export declare const VERSION: string;
+export declare const BUILD: string;
+export declare const END_CALL_PREFIX: string;
+export declare const LOG_FILTER_OFF: AgoraRTMStatic['LOG_FILTER_OFF'];
+export declare const LOG_FILTER_ERROR: AgoraRTMStatic['LOG_FILTER_ERROR'];
+export declare const LOG_FILTER_WARNING: AgoraRTMStatic['LOG_FILTER_WARNING'];
+export declare const LOG_FILTER_INFO: AgoraRTMStatic['LOG_FILTER_INFO'];
+export declare const ConnectionState: AgoraRTMStatic['ConnectionState'];
+export declare const ConnectionChangeReason: AgoraRTMStatic['ConnectionChangeReason'];
+export declare const LocalInvitationState: AgoraRTMStatic['LocalInvitationState'];
+export declare const RemoteInvitationState: AgoraRTMStatic['RemoteInvitationState'];
+export declare const LocalInvitationFailureReason: AgoraRTMStatic['LocalInvitationFailureReason'];
+export declare const RemoteInvitationFailureReason: AgoraRTMStatic['RemoteInvitationFailureReason'];
+export declare const MessageType: AgoraRTMStatic['MessageType'];
+export declare const PeerOnlineState: AgoraRTMStatic['PeerOnlineState'];
+export declare const PeerSubscriptionOption: AgoraRTMStatic['PeerSubscriptionOption'];
+export declare const AreaCode: AgoraRTMStatic['AreaCode'];

@@ -9,3 +9,11 @@ await init({ module_or_path: new URL('./rtm_wasm_bg.wasm', import.meta.url) });
 const AgoraRTM = agoraRtm();
 export default AgoraRTM;
 export { AgoraRTM };
+// Every member is importable by name as well: `import { createInstance } from 'rtm-wasm'`.
+export const {
+  createInstance, setArea, setServerUrl, VERSION, BUILD, END_CALL_PREFIX,
+  LOG_FILTER_OFF, LOG_FILTER_ERROR, LOG_FILTER_WARNING, LOG_FILTER_INFO,
+  ConnectionState, ConnectionChangeReason, LocalInvitationState, RemoteInvitationState,
+  LocalInvitationFailureReason, RemoteInvitationFailureReason, MessageType, PeerOnlineState,
+  PeerSubscriptionOption, AreaCode,
+} = AgoraRTM;

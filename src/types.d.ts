@@ -90,6 +90,11 @@ export interface RtmRawMessage {
 
 export type RtmMessage = RtmTextMessage | RtmRawMessage;
 
+/** A message as listeners receive it: `messageType` is always set. */
+export type RtmReceivedMessage =
+  | (RtmTextMessage & { messageType: "TEXT" })
+  | (RtmRawMessage & { messageType: "RAW"; description: string });
+
 export interface PeerMessageSendResult {
   /** True once the peer's SDK has the message; false when the peer is offline. */
   hasPeerReceived: boolean;
@@ -153,7 +158,7 @@ export declare namespace RtmEvents {
       newState: RtmStatusCode.ConnectionState,
       reason: RtmStatusCode.ConnectionChangeReason,
     ) => void;
-    MessageFromPeer: (message: RtmMessage, peerId: string, messageProps: ReceivedMessageProperties) => void;
+    MessageFromPeer: (message: RtmReceivedMessage, peerId: string, messageProps: ReceivedMessageProperties) => void;
   }
 }
 

@@ -1,0 +1,203 @@
+#!/usr/bin/env bash
+# test.sh — run every test suite of rtm-wasm and print one summary line `N passed, M failed` last.
+#
+# Why one script: the suites need each other's artifacts (a running rtm-server on a free port for
+# the browser tests, the release SDK for the type check and the Playwright tests), and CI wants a
+# single pass/fail plus counts. Stages run in order; a failed stage does not stop later ones.
+#   1 native    cargo test --workspace --no-fail-fast       (libtest "test result:" lines)
+#   2 (setup)   cargo build -p rtm-server; start it on 127.0.0.1:0, read the URL it prints
+#   3 browser   scripts/test-browser.sh: wasm-pack test --headless --chrome per target (lib,
+#               tests/*.rs) with RTM_TEST_URL=ws://IP:PORT/rtm (last line "browser: N passed, ...")
+#   4 sdk-build scripts/build-sdk.sh (release pkg/, www/pkg) — 1 check
+#     types     npx tsc --noEmit -p tests/types — 1 check (skipped if no tsconfig.json)
+#   5 e2e       node tests/e2e/run.mjs against a fresh server (last line "e2e: N passed, M failed")
+# A stage that cannot run (build error, timeout, server down) counts as 1 failed. Each stage's
+# output is shown and kept in .test-out/<stage>.log; servers log to .test-out/server*.log.
+# Expects scripts/setup.sh --test to have run. Every stage runs under `timeout`.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+export PATH="$ROOT/node_modules/.bin:$PATH"   # npm binaryen's wasm-opt before Debian's
+OUT="$ROOT/.test-out"
+mkdir -p "$OUT"
+rm -f "$OUT"/*.log
+
+# Upper bounds in seconds (a hung stage must not hang CI); override through the environment.
+T_NATIVE="${RTM_T_NATIVE:-1800}"    # includes compiling the workspace
+T_BROWSER="${RTM_T_BROWSER:-900}"   # includes compiling the wasm tests
+T_SDK="${RTM_T_SDK:-900}"          # release SDK build; also bounds the server build
+T_TYPES="${RTM_T_TYPES:-300}"
+T_E2E="${RTM_T_E2E:-600}"
+export WASM_BINDGEN_TEST_TIMEOUT="${WASM_BINDGEN_TEST_TIMEOUT:-180}"  # per test binary, in-browser
+export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
+
+PASS=0 FAIL=0 BROKEN=0
+RESULTS=()
+STAGE_PID="" TAIL_PID="" SERVER_PID="" WATCHDOG_PID="" SERVER_URL="" WD=""
+
+step() { echo "==> $*"; }
+record() {  # stage passed failed [note]
+  PASS=$((PASS + $2)); FAIL=$((FAIL + $3))
+  RESULTS+=("$(printf '%-10s %d passed, %d failed%s' "$1" "$2" "$3" "${4:+  ($4)}")")
+}
+broken() {  # stage note — the stage could not run: 1 failed, and the run fails
+  BROKEN=1; echo "!! $1: $2"; record "$1" 0 1 "$2"
+}
+skipped() { echo "-- $1 skipped: $2"; RESULTS+=("$(printf '%-10s skipped  (%s)' "$1" "$2")"); }
+
+# watchdog PID — TERM PID once this script is gone, even if it was SIGKILLed and its traps never
+# ran (for `timeout`, that TERM reaches the whole command); sets WD to the watchdog's pid.
+watchdog() {
+  ( while kill -0 "$$" && kill -0 "$1"; do sleep 1; done; kill -TERM "$1" ) </dev/null >/dev/null 2>&1 &
+  WD=$!
+}
+kill_wait() { local pid; for pid; do [[ -z "$pid" ]] || { kill -TERM "$pid"; wait "$pid"; } 2>/dev/null || true; done; }
+stop_server() { kill_wait "$SERVER_PID" "$WATCHDOG_PID"; SERVER_PID="" WATCHDOG_PID="" SERVER_URL=""; }
+# shellcheck disable=SC2317  # invoked by trap
+cleanup() { kill_wait "$STAGE_PID" "$TAIL_PID"; stop_server; }
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# run_logged NAME SECONDS CMD... — run CMD under timeout, output to the screen and
+# .test-out/NAME.log; returns CMD's exit status (124 = timed out). `timeout` runs CMD in its own
+# process group and kills that whole group (cargo's rustc, chromedriver, chromium) on expiry.
+run_logged() {
+  local name=$1 secs=$2 rc=0; shift 2
+  local log="$OUT/$name.log"
+  echo "\$ $*" > "$log"
+  timeout -k 30 "$secs" "$@" >>"$log" 2>&1 </dev/null &
+  STAGE_PID=$!
+  watchdog "$STAGE_PID"
+  # tail runs in the background too: `wait` (unlike a foreground child) lets INT/TERM traps run.
+  tail -n +1 -s 0.3 --pid="$STAGE_PID" -f "$log" &
+  TAIL_PID=$!
+  wait "$STAGE_PID" || rc=$?
+  wait "$TAIL_PID" || true
+  kill_wait "$WD"; STAGE_PID="" TAIL_PID=""
+  if [[ $rc == 124 || $rc == 137 ]]; then echo "!! $name: timed out after ${secs}s" | tee -a "$log"; fi
+  return "$rc"
+}
+
+# libtest_counts LOG — sum every `test result: ok|FAILED. N passed; M failed` line: prints "N M".
+libtest_counts() {
+  sed -E 's/\x1b\[[0-9;]*[A-Za-z]//g' "$1" \
+    | sed -nE 's/.*test result: [A-Za-z]+\. ([0-9]+) passed; ([0-9]+) failed.*/\1 \2/p' \
+    | awk '{ p += $1; f += $2 } END { printf "%d %d\n", p, f }'
+}
+
+# libtest_stage NAME SECONDS CMD... — run a cargo/wasm-pack test command and record its counts;
+# a non-zero exit with no failed test (compile error, crash, timeout) counts as 1 failed.
+libtest_stage() {
+  local name=$1 secs=$2 rc=0 p f note=""; shift 2
+  run_logged "$name" "$secs" "$@" || rc=$?
+  read -r p f < <(libtest_counts "$OUT/$name.log")
+  if [[ $rc != 0 && $f == 0 ]]; then f=1; BROKEN=1; note="exit $rc with no failed test: build error or timeout"; fi
+  record "$name" "$p" "$f" "${note:+$note, see .test-out/$name.log}"
+}
+
+# summary_stage NAME SECONDS CMD... — for runners whose last line is `NAME: N passed, M failed`
+# (test-browser.sh, tests/e2e/run.mjs). No such line (crash, timeout) or a non-zero exit with no
+# failed test counts as 1 failed.
+summary_stage() {
+  local name=$1 secs=$2 rc=0 line p f note=""; shift 2
+  run_logged "$name" "$secs" "$@" || rc=$?
+  line="$(sed -E 's/\x1b\[[0-9;]*[A-Za-z]//g' "$OUT/$name.log" \
+    | grep -E "^$name: [0-9]+ passed, [0-9]+ failed" | tail -n 1 || true)"
+  if [[ -n "$line" ]]; then
+    read -r p f < <(sed -E "s/^$name: ([0-9]+) passed, ([0-9]+) failed.*/\1 \2/" <<<"$line")
+  else
+    read -r p f < <(libtest_counts "$OUT/$name.log")
+    [[ $f != 0 ]] || f=1
+    BROKEN=1; note="no '$name: N passed, M failed' line, exit $rc"
+  fi
+  if [[ $rc != 0 && $f == 0 ]]; then f=1; BROKEN=1; note="exit $rc with no failed test"; fi
+  record "$name" "$p" "$f" "${note:+$note, see .test-out/$name.log}"
+}
+
+# start_server LOG — start target/debug/rtm-server on a free port; sets SERVER_URL=http://IP:PORT.
+# It dies with this script: killed by the EXIT trap, by a watchdog if this script is killed
+# outright, and by `timeout` after RTM_T_SERVER seconds in any case. NO_COLOR: plain log.
+start_server() {
+  local log=$1 line="" i
+  : > "$log"
+  NO_COLOR=1 timeout --foreground -k 5 "${RTM_T_SERVER:-3600}" \
+    target/debug/rtm-server --listen 127.0.0.1:0 --www www >"$log" 2>&1 </dev/null &
+  SERVER_PID=$!
+  watchdog "$SERVER_PID"
+  WATCHDOG_PID=$WD
+  for ((i = 0; i < 300; i++)); do   # up to 30 s
+    line="$(sed -E 's/\x1b\[[0-9;]*[A-Za-z]//g' "$log" \
+      | grep -oE 'rtm-server listening on http://[0-9.]+:[0-9]+' | head -n 1 || true)"
+    if [[ -n "$line" ]]; then
+      SERVER_URL="${line##* }"
+      step "rtm-server up at $SERVER_URL (log: ${log#"$ROOT"/})"
+      return 0
+    fi
+    kill -0 "$SERVER_PID" 2>/dev/null || break
+    sleep 0.1
+  done
+  echo "!! rtm-server exited or printed no 'listening on' line in 30 s; its log:"; cat "$log"
+  stop_server; return 1
+}
+
+# --- 1. native tests ----------------------------------------------------------------------------
+step "stage 1/5: native tests (cargo test --workspace)"
+libtest_stage native "$T_NATIVE" cargo test --workspace --no-fail-fast
+
+# --- 2. server ----------------------------------------------------------------------------------
+step "stage 2/5: build and start rtm-server"
+SERVER_BUILT=0 SERVER_OK=0
+run_logged server-build "$T_SDK" cargo build -p rtm-server && SERVER_BUILT=1
+[[ $SERVER_BUILT == 1 ]] && start_server "$OUT/server.log" && SERVER_OK=1
+
+# --- 3. browser tests ---------------------------------------------------------------------------
+step "stage 3/5: browser tests (wasm-pack test --headless --chrome, one run per test target)"
+if [[ $SERVER_OK == 1 ]]; then
+  summary_stage browser "$T_BROWSER" env RTM_TEST_URL="ws://${SERVER_URL#http://}/rtm" \
+    bash scripts/test-browser.sh
+  kill -0 "$SERVER_PID" 2>/dev/null || echo "!! rtm-server died during the browser tests (see .test-out/server.log)"
+else
+  broken browser "rtm-server did not build or start, see .test-out/server-build.log, server.log"
+fi
+stop_server
+
+# --- 4. release SDK + TypeScript check ----------------------------------------------------------
+step "stage 4/5: release SDK build and TypeScript check"
+SDK_OK=0
+if run_logged sdk-build "$T_SDK" bash scripts/build-sdk.sh; then
+  SDK_OK=1; record sdk-build 1 0
+else
+  broken sdk-build "scripts/build-sdk.sh failed, see .test-out/sdk-build.log"
+fi
+if [[ ! -f tests/types/tsconfig.json ]]; then
+  skipped types "tests/types/tsconfig.json does not exist"
+elif [[ $SDK_OK != 1 ]]; then
+  broken types "needs the SDK build"
+elif run_logged types "$T_TYPES" npx --no -- tsc --noEmit -p tests/types; then
+  record types 1 0
+else
+  record types 0 1
+fi
+
+# --- 5. Playwright end-to-end -------------------------------------------------------------------
+step "stage 5/5: end-to-end tests (node tests/e2e/run.mjs)"
+if [[ ! -f tests/e2e/run.mjs ]]; then
+  skipped e2e "tests/e2e/run.mjs does not exist"
+elif [[ $SDK_OK != 1 ]]; then
+  broken e2e "needs the SDK build"
+elif [[ $SERVER_BUILT != 1 ]] || ! start_server "$OUT/server-e2e.log"; then
+  broken e2e "rtm-server did not build or start, see .test-out/server-build.log, server-e2e.log"
+else
+  summary_stage e2e "$T_E2E" env RTM_SERVER_URL="$SERVER_URL" node tests/e2e/run.mjs
+  stop_server
+fi
+
+# --- summary ------------------------------------------------------------------------------------
+echo
+step "summary (logs in .test-out/)"
+for r in "${RESULTS[@]}"; do echo "    $r"; done
+echo "$PASS passed, $FAIL failed"
+if [[ $FAIL != 0 || $BROKEN != 0 ]]; then exit 1; fi
+exit 0

@@ -1,0 +1,86 @@
+// Compiled by `tsc --noEmit -p tests/types` inside `npm test`: every method and
+// event of the SDK used the way an app written for agora-rtm-sdk uses it. The
+// `@ts-expect-error` lines prove the typings are precise: each must be an error.
+import AgoraRTM, { AgoraRTM as Named, createInstance, ConnectionState } from 'rtm-wasm';
+import type { RtmClient, RtmMessage, RtmReceivedMessage, RtmRawMessage, RtmStatusCode, RtmTextMessage, RtmError } from 'rtm-wasm';
+
+const version: string = AgoraRTM.VERSION + AgoraRTM.BUILD + AgoraRTM.END_CALL_PREFIX;
+const same: typeof AgoraRTM = Named;
+const byName: RtmClient = createInstance('app-id');
+const connected: RtmStatusCode.ConnectionState = ConnectionState.CONNECTED;
+AgoraRTM.setArea({ areaCodes: [AgoraRTM.AreaCode.GLOBAL] });
+AgoraRTM.setServerUrl('wss://rtm.example.com/rtm');
+
+const client: RtmClient = AgoraRTM.createInstance('app-id', {
+  logFilter: AgoraRTM.LOG_FILTER_WARNING,
+  enableLogUpload: false,
+  serverUrl: 'ws://127.0.0.1:8080/rtm',
+});
+client.updateConfig({ logFilter: AgoraRTM.LOG_FILTER_OFF });
+client.setParameters({ logFilter: AgoraRTM.LOG_FILTER_INFO });
+
+const chained: RtmClient = client
+  .on('ConnectionStateChanged', (state: RtmStatusCode.ConnectionState, reason: RtmStatusCode.ConnectionChangeReason) => {
+    if (state === AgoraRTM.ConnectionState.ABORTED && reason === AgoraRTM.ConnectionChangeReason.REMOTE_LOGIN) {
+      console.log('logged in elsewhere');
+    }
+  })
+  .on('MessageFromPeer', (message, peerId, props) => {
+    const from: string = peerId;
+    const ts: number = props.serverReceivedTs;
+    const offline: boolean = props.isOfflineMessage;
+    const received: RtmReceivedMessage = message;
+    const asSendable: RtmMessage = received;
+    console.log(asSendable);
+    if (message.messageType === 'RAW') {
+      const bytes: Uint8Array = message.rawMessage;
+      console.log(from, ts, offline, bytes.length, message.description);
+    } else {
+      const text: string = message.text;
+      console.log(text);
+    }
+  })
+  .once('ConnectionStateChanged', () => {});
+
+const onState = (s: RtmStatusCode.ConnectionState) => console.log(s);
+client.on('ConnectionStateChanged', onState).off('ConnectionStateChanged', onState);
+client.addListener('MessageFromPeer', () => {}).removeListener('MessageFromPeer', onState);
+client.removeAllListeners('MessageFromPeer').removeAllListeners();
+const count: number = client.listenerCount('ConnectionStateChanged');
+const fns: Function[] = client.listeners('MessageFromPeer').concat(client.rawListeners('MessageFromPeer'));
+
+async function app(): Promise<void> {
+  await client.login({ uid: 'alice', token: 'optional' });
+  await client.login({ uid: 'alice' });
+  const text: RtmTextMessage = client.createMessage<RtmTextMessage>({ text: 'hi', messageType: 'TEXT' });
+  const raw: RtmRawMessage = client.createMessage<RtmRawMessage>({ rawMessage: new Uint8Array([1, 2]) });
+  const messages: RtmMessage[] = [text, raw, { text: 'plain' }, { rawMessage: new Uint8Array(1), description: 'd' }];
+  for (const m of messages) {
+    const { hasPeerReceived } = await client.sendMessageToPeer(m, 'bob');
+    const r2 = await client.sendMessageToPeer(m, 'bob', { enableOfflineMessaging: true });
+    console.log(hasPeerReceived && r2.hasPeerReceived);
+  }
+  try {
+    await client.logout();
+  } catch (e) {
+    const err = e as RtmError;
+    const code: number = err.code;
+    console.log(code, err.name, err.message);
+  }
+}
+
+// ---- what must not compile ----
+// @ts-expect-error: not an event of RtmClient
+client.on('NoSuchEvent', () => {});
+// @ts-expect-error: ConnectionStateChanged passes strings, not numbers
+client.on('ConnectionStateChanged', (state: number) => {});
+// @ts-expect-error: text must be a string
+client.sendMessageToPeer({ text: 42 }, 'bob');
+// @ts-expect-error: a message is either TEXT or RAW, not both
+const both: RtmMessage = { text: 'a', rawMessage: new Uint8Array(1) };
+// @ts-expect-error: login needs a uid
+client.login({ token: 'x' });
+// @ts-expect-error: ConnectionState values are the Agora strings
+const wrong: RtmStatusCode.ConnectionState = 'ONLINE';
+
+export { app, version, same, byName, connected, chained, count, fns, both, wrong };
