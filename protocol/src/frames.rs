@@ -58,6 +58,35 @@ pub enum Request {
     },
     /// Keeps an idle connection alive; replied with [`Reply::Done`].
     Ping,
+    /// `channel.join()`. Replied with [`Reply::Done`]; the joiner then gets a
+    /// [`Push::MemberCount`], the other members [`Push::MemberJoined`].
+    Join {
+        /// Channel id, per [`crate::limits::validate_id`].
+        channel: String,
+    },
+    /// `channel.leave()`. Replied with [`Reply::Done`].
+    Leave {
+        /// Channel id.
+        channel: String,
+    },
+    /// `channel.sendMessage()`: to every other member. Replied with
+    /// [`Reply::Done`] once the server has it.
+    SendChannel {
+        /// Channel id (must be joined).
+        channel: String,
+        /// The message.
+        payload: Payload,
+    },
+    /// `channel.getMembers()`. Replied with [`Reply::Members`].
+    GetMembers {
+        /// Channel id (must be joined).
+        channel: String,
+    },
+    /// `client.getChannelMemberCount()`. Replied with [`Reply::MemberCounts`].
+    GetMemberCount {
+        /// 1–32 channel ids.
+        channels: Vec<String>,
+    },
 }
 
 /// A message body, as the app gave it.
@@ -116,6 +145,17 @@ pub enum Reply {
         /// The peer's SDK acknowledged the message.
         has_peer_received: bool,
     },
+    /// Outcome of [`Request::GetMembers`]: at most
+    /// [`crate::limits::MAX_MEMBERS_LISTED`] user ids, a random sample when more.
+    Members {
+        /// User ids.
+        members: Vec<String>,
+    },
+    /// Outcome of [`Request::GetMemberCount`], in the order asked.
+    MemberCounts {
+        /// One count per channel asked for (0 for an empty channel).
+        counts: Vec<u32>,
+    },
 }
 
 /// A refused request: Agora's numeric code for the operation, and a message a
@@ -150,6 +190,41 @@ pub enum Push {
         ts: u64,
         /// It was stored while this user was offline.
         offline: bool,
+    },
+    /// A message to a joined channel, from another member.
+    ChannelMessage {
+        /// Channel id.
+        channel: String,
+        /// The sender's user id.
+        from: String,
+        /// The message.
+        payload: Payload,
+        /// When the server received it (ms since the Unix epoch).
+        ts: u64,
+    },
+    /// Someone joined a joined channel (not sent above
+    /// [`crate::limits::MEMBER_EVENTS_MAX_MEMBERS`] members).
+    MemberJoined {
+        /// Channel id.
+        channel: String,
+        /// Who joined.
+        uid: String,
+    },
+    /// Someone left a joined channel: leave, logout, remote login or a lost
+    /// connection (not sent above [`crate::limits::MEMBER_EVENTS_MAX_MEMBERS`]).
+    MemberLeft {
+        /// Channel id.
+        channel: String,
+        /// Who left.
+        uid: String,
+    },
+    /// The member count of a joined channel: right after joining, then at most
+    /// once a second while it changes (every 3 s above 512 members).
+    MemberCount {
+        /// Channel id.
+        channel: String,
+        /// Members now.
+        count: u32,
     },
     /// The server ends this session; the socket closes right after. The SDK must
     /// not reconnect when [`crate::ConnectionChangeReason::should_retry`] is false.

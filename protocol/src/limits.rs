@@ -13,6 +13,14 @@ pub const MAX_FRAME_BYTES: usize = MAX_MESSAGE_BYTES + 4 * 1024;
 pub const SEND_RATE_MAX: u32 = 180;
 /// ... per this window.
 pub const SEND_RATE_WINDOW_MS: u64 = 3_000;
+/// Joining the same channel: this many per ...
+pub const JOIN_SAME_RATE: (u32, u64) = (2, 5_000);
+/// Joining any channels: this many per ...
+pub const JOIN_ANY_RATE: (u32, u64) = (50, 3_000);
+/// `getMembers()`: this many per ...
+pub const GET_MEMBERS_RATE: (u32, u64) = (5, 2_000);
+/// `getChannelMemberCount()`: this many per ...
+pub const MEMBER_COUNT_RATE: (u32, u64) = (1, 1_000);
 /// How long `login()` may take before it fails with LOGIN_TIMEOUT.
 pub const LOGIN_TIMEOUT_MS: u32 = 12_000;
 /// How long any other request may wait for its reply.
@@ -20,6 +28,20 @@ pub const REQUEST_TIMEOUT_MS: u32 = 10_000;
 /// How long the server waits for the recipient's acknowledgement of a peer
 /// message before it answers `hasPeerReceived: false`.
 pub const PEER_ACK_TIMEOUT_MS: u64 = 5_000;
+/// Channels one client may have joined at once.
+pub const MAX_JOINED_CHANNELS: usize = 20;
+/// `getMembers()` lists at most this many ids (a random sample when more).
+pub const MAX_MEMBERS_LISTED: usize = 512;
+/// Above this many members, MemberJoined / MemberLeft are no longer sent and
+/// MemberCountUpdated slows down.
+pub const MEMBER_EVENTS_MAX_MEMBERS: u32 = 512;
+/// MemberCountUpdated at most this often (ms) ...
+pub const MEMBER_COUNT_INTERVAL_MS: u64 = 1_000;
+/// ... and this often above [`MEMBER_EVENTS_MAX_MEMBERS`].
+pub const MEMBER_COUNT_INTERVAL_LARGE_MS: u64 = 3_000;
+/// `getChannelMemberCount()` takes 1 to this many channel ids.
+pub const MAX_COUNT_CHANNELS: usize = 32;
+
 /// Longest app id, in bytes (Agora's are 32 hex digits).
 pub const MAX_APP_ID_BYTES: usize = 64;
 /// Longest login token, in bytes.

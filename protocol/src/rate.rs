@@ -2,7 +2,8 @@
 //! Time is passed in, so the same code runs in the browser (Date.now) and on the
 //! server (a monotonic clock), and tests need no clock at all.
 
-use std::collections::VecDeque;
+use crate::limits;
+use std::collections::{HashMap, VecDeque};
 
 /// Remembers the last `max` accepted hits.
 #[derive(Debug, Clone)]
@@ -18,10 +19,8 @@ impl RateWindow {
         RateWindow { max: max as usize, window_ms, hits: VecDeque::with_capacity(max as usize) }
     }
 
-    /// Records a hit at `now_ms` if the window has room; returns whether it did.
-    /// A refused hit is not recorded, so a client that keeps trying too fast is
-    /// let through again as soon as the window slides.
-    pub fn try_hit(&mut self, now_ms: u64) -> bool {
+    /// Whether a hit at `now_ms` would be accepted (forgets hits that left the window).
+    pub fn has_room(&mut self, now_ms: u64) -> bool {
         while let Some(&oldest) = self.hits.front() {
             if now_ms.saturating_sub(oldest) >= self.window_ms {
                 self.hits.pop_front();
@@ -29,11 +28,92 @@ impl RateWindow {
                 break;
             }
         }
-        if self.hits.len() >= self.max {
-            return false;
+        self.hits.len() < self.max
+    }
+
+    /// Records a hit at `now_ms` if the window has room; returns whether it did.
+    /// A refused hit is not recorded, so a client that keeps trying too fast is
+    /// let through again as soon as the window slides.
+    pub fn try_hit(&mut self, now_ms: u64) -> bool {
+        let room = self.has_room(now_ms);
+        if room {
+            self.hits.push_back(now_ms);
         }
-        self.hits.push_back(now_ms);
-        true
+        room
+    }
+
+    fn from_rate((max, window_ms): (u32, u64)) -> Self {
+        RateWindow::new(max, window_ms)
+    }
+}
+
+/// Which budget refused a call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JoinRefusal {
+    /// The same channel was joined too often.
+    SameChannel,
+    /// Channels were joined too often.
+    AnyChannel,
+}
+
+/// Every per-client budget of the API: the SDK checks them before it sends,
+/// the server again for each session.
+#[derive(Debug, Clone)]
+pub struct Budgets {
+    send: RateWindow,
+    join_any: RateWindow,
+    join_same: HashMap<String, RateWindow>,
+    get_members: RateWindow,
+    member_count: RateWindow,
+}
+
+impl Default for Budgets {
+    fn default() -> Self {
+        Budgets {
+            send: RateWindow::new(limits::SEND_RATE_MAX, limits::SEND_RATE_WINDOW_MS),
+            join_any: RateWindow::from_rate(limits::JOIN_ANY_RATE),
+            join_same: HashMap::new(),
+            get_members: RateWindow::from_rate(limits::GET_MEMBERS_RATE),
+            member_count: RateWindow::from_rate(limits::MEMBER_COUNT_RATE),
+        }
+    }
+}
+
+impl Budgets {
+    /// One peer or channel message (they share the budget).
+    pub fn send(&mut self, now_ms: u64) -> bool {
+        self.send.try_hit(now_ms)
+    }
+
+    /// One join of `channel`: counted against both join budgets, or neither.
+    pub fn join(&mut self, channel: &str, now_ms: u64) -> Result<(), JoinRefusal> {
+        // Forget channels whose window has emptied, so the map stays small.
+        self.join_same.retain(|_, w| {
+            w.has_room(now_ms);
+            !w.hits.is_empty()
+        });
+        let same = self
+            .join_same
+            .entry(channel.to_owned())
+            .or_insert_with(|| RateWindow::from_rate(limits::JOIN_SAME_RATE));
+        if !same.has_room(now_ms) {
+            return Err(JoinRefusal::SameChannel);
+        }
+        if !self.join_any.try_hit(now_ms) {
+            return Err(JoinRefusal::AnyChannel);
+        }
+        same.try_hit(now_ms);
+        Ok(())
+    }
+
+    /// One `getMembers()`.
+    pub fn get_members(&mut self, now_ms: u64) -> bool {
+        self.get_members.try_hit(now_ms)
+    }
+
+    /// One `getChannelMemberCount()`.
+    pub fn member_count(&mut self, now_ms: u64) -> bool {
+        self.member_count.try_hit(now_ms)
     }
 }
 
@@ -52,6 +132,21 @@ mod tests {
         assert!(w.try_hit(3_000), "the first hit has left the window");
         assert!(!w.try_hit(3_000));
         assert!(w.try_hit(3_001));
+    }
+
+    #[test]
+    fn joins_count_per_channel_and_overall() {
+        let mut b = Budgets::default();
+        assert_eq!(b.join("a", 0), Ok(()));
+        assert_eq!(b.join("a", 1), Ok(()));
+        assert_eq!(b.join("a", 2), Err(JoinRefusal::SameChannel), "third join of one channel in 5 s");
+        assert_eq!(b.join("a", 5_000), Ok(()), "the window slid");
+        for i in 0..49 {
+            assert_eq!(b.join(&format!("c{i}"), 5_001), Ok(()), "join {i}");
+        }
+        assert_eq!(b.join("other", 5_002), Err(JoinRefusal::AnyChannel), "51st join in 3 s");
+        assert_eq!(b.join("other", 8_001), Ok(()), "a refused join was not counted");
+        assert!(b.join_same.len() < 60, "emptied windows are forgotten");
     }
 
     #[test]

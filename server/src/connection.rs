@@ -12,8 +12,7 @@ use futures_util::{SinkExt, StreamExt};
 use rtm_protocol::codes::{LoginError, LogoutError, PeerMessageError};
 use rtm_protocol::frames::ClientFrameId;
 use rtm_protocol::limits::{self, MAX_FRAME_BYTES};
-use rtm_protocol::rate::RateWindow;
-use rtm_protocol::{decode, ClientFrame, ErrorReply, OpError, Reply, Request, ServerFrame};
+use rtm_protocol::{decode, ClientFrame, ErrorReply, OpError, Push, Reply, Request, ServerFrame};
 use std::sync::Arc;
 use tokio::sync::{mpsc, watch};
 
@@ -157,6 +156,29 @@ impl Conn {
                 self.close(close::NORMAL, "logout");
             }
             (Request::PeerAck { delivery }, Some(session)) => self.hub.peer_ack(&session, delivery).await,
+            (Request::Join { channel }, Some(session)) => match self.hub.join(&session, &channel).await {
+                Ok(count) => {
+                    self.reply(id, Ok(Reply::Done));
+                    session.send(&ServerFrame::Push(Push::MemberCount { channel, count }));
+                }
+                Err(e) => self.reply(id, Err(e.to_reply())),
+            },
+            (Request::Leave { channel }, Some(session)) => {
+                let result = self.hub.leave(&session, &channel).await;
+                self.reply(id, result.map(|()| Reply::Done).map_err(|e| e.to_reply()));
+            }
+            (Request::SendChannel { channel, payload }, Some(session)) => {
+                let result = self.hub.send_channel(&session, &channel, payload).await;
+                self.reply(id, result.map(|()| Reply::Done).map_err(|e| e.to_reply()));
+            }
+            (Request::GetMembers { channel }, Some(session)) => {
+                let result = self.hub.get_members(&session, &channel).await;
+                self.reply(id, result.map(|members| Reply::Members { members }).map_err(|e| e.to_reply()));
+            }
+            (Request::GetMemberCount { channels }, Some(session)) => {
+                let result = self.hub.member_counts(&session, &channels).await;
+                self.reply(id, result.map(|counts| Reply::MemberCounts { counts }).map_err(|e| e.to_reply()));
+            }
             (Request::SendPeer { peer, payload, offline: _ }, Some(session)) => {
                 // Waiting for the peer's acknowledgement must not stall this
                 // reader: the acks of messages *to* this client arrive here.
@@ -175,13 +197,8 @@ impl Conn {
         if token.as_deref().is_some_and(|t| t.len() > limits::MAX_TOKEN_BYTES) {
             return Err(LoginError::INVALID_TOKEN.err("the token is longer than any valid token"));
         }
-        let session = Arc::new(SessionHandle::new(
-            self.hub.next_session_ref(),
-            app_id,
-            uid,
-            self.outbox.clone(),
-            RateWindow::new(limits::SEND_RATE_MAX, limits::SEND_RATE_WINDOW_MS),
-        ));
+        let session =
+            Arc::new(SessionHandle::new(self.hub.next_session_ref(), app_id, uid, self.outbox.clone()));
         self.hub.register(session.clone()).await?;
         tracing::debug!(app = %session.app, uid = %session.uid, "login");
         self.session = Some(session);

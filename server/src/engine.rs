@@ -60,11 +60,54 @@ pub enum UserEvent {
     },
 }
 
+/// What is published on a channel's topic.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ChannelEvent {
+    /// A message for every member but the sender.
+    Message {
+        /// Sender's user id.
+        from: String,
+        /// Sender's session (skipped in fan-out).
+        sender: SessionRef,
+        /// The message.
+        payload: Payload,
+        /// Server receive time, ms since the epoch.
+        ts: u64,
+    },
+    /// A member joined; `count` is the member count after the join.
+    Joined {
+        /// Who.
+        uid: String,
+        /// Their session (not told about itself).
+        session: SessionRef,
+        /// Members now.
+        count: u32,
+    },
+    /// A member left; `count` is the member count after the leave.
+    Left {
+        /// Who.
+        uid: String,
+        /// Their session.
+        session: SessionRef,
+        /// Members now.
+        count: u32,
+    },
+}
+
+/// What [`Membership::join`] found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Joined {
+    /// Members after the join.
+    pub count: u32,
+}
+
 /// Receives what the broker delivers: implemented by the hub.
 pub trait EventSink: Send + Sync {
     /// Hands `event` for user `uid` of `app` to the local sessions it concerns;
     /// returns how many took it.
     fn deliver(&self, app: &str, uid: &str, event: UserEvent) -> usize;
+    /// Hands `event` of `channel` in `app` to this node's members of it.
+    fn deliver_channel(&self, app: &str, channel: &str, event: ChannelEvent);
 }
 
 /// Publishes user events to whichever nodes hold the user's sessions.
@@ -75,6 +118,30 @@ pub trait Broker: Send + Sync {
     /// Publishes `event` on the topic of user `uid` in `app`; returns how many
     /// sessions took it (0: nobody of that user is online anywhere).
     async fn publish_user(&self, app: &str, uid: &str, event: UserEvent) -> anyhow::Result<usize>;
+    /// Publishes `event` on the topic of `channel` in `app`.
+    async fn publish_channel(&self, app: &str, channel: &str, event: ChannelEvent) -> anyhow::Result<()>;
+}
+
+/// Who is in which channel, across nodes. A user is a member through one
+/// session; only that session's leave removes it (a stale session's leave after
+/// a remote login must not remove the new one).
+#[async_trait]
+pub trait Membership: Send + Sync {
+    /// Adds `uid` (through `session`) to `channel`.
+    async fn join(&self, app: &str, channel: &str, uid: &str, session: SessionRef) -> anyhow::Result<Joined>;
+    /// Removes `uid` if it is a member through `session`; the count after, or
+    /// `None` when it was not.
+    async fn leave(
+        &self,
+        app: &str,
+        channel: &str,
+        uid: &str,
+        session: SessionRef,
+    ) -> anyhow::Result<Option<u32>>;
+    /// Up to `max` member ids, a uniform random sample when there are more.
+    async fn members(&self, app: &str, channel: &str, max: usize) -> anyhow::Result<Vec<String>>;
+    /// How many members `channel` has (0 when empty or unknown).
+    async fn count(&self, app: &str, channel: &str) -> anyhow::Result<u32>;
 }
 
 /// Which session currently is a user.
@@ -95,6 +162,8 @@ pub struct Engine {
     pub broker: Arc<dyn Broker>,
     /// Who is online.
     pub presence: Arc<dyn Presence>,
+    /// Who is in which channel.
+    pub membership: Arc<dyn Membership>,
 }
 
 impl Engine {
@@ -103,6 +172,7 @@ impl Engine {
         Engine {
             broker: Arc::new(crate::engine_memory::MemoryBroker::default()),
             presence: Arc::new(crate::engine_memory::MemoryPresence::default()),
+            membership: Arc::new(crate::engine_memory::MemoryMembership::default()),
         }
     }
 }

@@ -1,7 +1,7 @@
 //! The single-process engine: the broker calls straight back into the hub and
 //! presence is a map. The default; the Redis engine implements the same traits.
 
-use crate::engine::{Broker, EventSink, Presence, SessionRef, UserEvent};
+use crate::engine::{Broker, ChannelEvent, EventSink, Joined, Membership, Presence, SessionRef, UserEvent};
 use async_trait::async_trait;
 use std::collections::HashMap;
 use std::sync::{Mutex, OnceLock, Weak};
@@ -24,6 +24,62 @@ impl Broker for MemoryBroker {
             return Ok(0);
         };
         Ok(sink.deliver(app, uid, event))
+    }
+
+    async fn publish_channel(&self, app: &str, channel: &str, event: ChannelEvent) -> anyhow::Result<()> {
+        if let Some(sink) = self.sink.get().and_then(Weak::upgrade) {
+            sink.deliver_channel(app, channel, event);
+        }
+        Ok(())
+    }
+}
+
+/// Channel members, in a map keyed by (app, channel).
+#[derive(Default)]
+pub struct MemoryMembership {
+    channels: Mutex<HashMap<(String, String), HashMap<String, SessionRef>>>,
+}
+
+#[async_trait]
+impl Membership for MemoryMembership {
+    async fn join(&self, app: &str, channel: &str, uid: &str, session: SessionRef) -> anyhow::Result<Joined> {
+        let mut map = self.channels.lock().unwrap();
+        let members = map.entry((app.to_owned(), channel.to_owned())).or_default();
+        members.insert(uid.to_owned(), session);
+        Ok(Joined { count: members.len() as u32 })
+    }
+
+    async fn leave(
+        &self,
+        app: &str,
+        channel: &str,
+        uid: &str,
+        session: SessionRef,
+    ) -> anyhow::Result<Option<u32>> {
+        let mut map = self.channels.lock().unwrap();
+        let key = (app.to_owned(), channel.to_owned());
+        let Some(members) = map.get_mut(&key) else { return Ok(None) };
+        if members.get(uid) != Some(&session) {
+            return Ok(None);
+        }
+        members.remove(uid);
+        let count = members.len() as u32;
+        if count == 0 {
+            map.remove(&key);
+        }
+        Ok(Some(count))
+    }
+
+    async fn members(&self, app: &str, channel: &str, max: usize) -> anyhow::Result<Vec<String>> {
+        let map = self.channels.lock().unwrap();
+        let Some(members) = map.get(&(app.to_owned(), channel.to_owned())) else { return Ok(Vec::new()) };
+        let mut rng = rand::rng();
+        Ok(rand::seq::IteratorRandom::choose_multiple(members.keys().cloned(), &mut rng, max))
+    }
+
+    async fn count(&self, app: &str, channel: &str) -> anyhow::Result<u32> {
+        let map = self.channels.lock().unwrap();
+        Ok(map.get(&(app.to_owned(), channel.to_owned())).map_or(0, |m| m.len() as u32))
     }
 }
 
@@ -70,5 +126,24 @@ mod tests {
         assert_eq!(p.lookup("other-app", "u").await.unwrap(), None, "apps are namespaces");
         p.release("app", "u", b).await.unwrap();
         assert_eq!(p.lookup("app", "u").await.unwrap(), None);
+    }
+
+    #[tokio::test]
+    async fn membership_is_per_session_and_samples_large_channels() {
+        let m = MemoryMembership::default();
+        let (old, new) = (SessionRef { node: 1, session: 1 }, SessionRef { node: 1, session: 2 });
+        assert_eq!(m.join("app", "c", "u", old).await.unwrap().count, 1);
+        assert_eq!(m.join("app", "c", "u", new).await.unwrap().count, 1, "a remote login replaces");
+        assert_eq!(m.leave("app", "c", "u", old).await.unwrap(), None, "a stale session's leave is ignored");
+        assert_eq!(m.count("app", "c").await.unwrap(), 1);
+        assert_eq!(m.count("other", "c").await.unwrap(), 0, "apps are namespaces");
+        for i in 0..600 {
+            m.join("app", "big", &format!("u{i}"), old).await.unwrap();
+        }
+        let sample = m.members("app", "big", 512).await.unwrap();
+        assert_eq!(sample.len(), 512);
+        assert_eq!(sample.iter().collect::<std::collections::HashSet<_>>().len(), 512, "no duplicates");
+        assert_eq!(m.leave("app", "c", "u", new).await.unwrap(), Some(0));
+        assert_eq!(m.count("app", "c").await.unwrap(), 0);
     }
 }

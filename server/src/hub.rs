@@ -5,8 +5,9 @@
 //! way as one on this node. The local maps sit behind a std `Mutex` that is
 //! never held across an `.await`.
 
+use crate::channels::LocalChannels;
 use crate::config::Config;
-use crate::engine::{AckRoute, Engine, EventSink, SessionRef, UserEvent};
+use crate::engine::{AckRoute, ChannelEvent, Engine, EventSink, SessionRef, UserEvent};
 use crate::session::{close, SessionHandle};
 use rtm_protocol::codes::{LoginError, PeerMessageError};
 use rtm_protocol::limits::{self, PEER_ACK_TIMEOUT_MS};
@@ -36,6 +37,7 @@ pub struct Hub {
     config: Config,
     next_session: AtomicU64,
     local: Mutex<Local>,
+    channels: Mutex<LocalChannels>,
 }
 
 impl Hub {
@@ -47,10 +49,22 @@ impl Hub {
             config,
             next_session: AtomicU64::new(1),
             local: Mutex::new(Local::default()),
+            channels: Mutex::new(LocalChannels::default()),
         });
         let sink: Arc<dyn EventSink> = hub.clone();
         hub.engine.broker.attach(Arc::downgrade(&sink));
+        crate::channels::spawn_count_ticker(Arc::downgrade(&hub));
         hub
+    }
+
+    /// The engine this hub runs on.
+    pub fn engine(&self) -> &Engine {
+        &self.engine
+    }
+
+    /// This node's channel members.
+    pub(crate) fn local_channels(&self) -> std::sync::MutexGuard<'_, LocalChannels> {
+        self.channels.lock().unwrap()
     }
 
     /// The settings this hub runs with.
@@ -101,8 +115,10 @@ impl Hub {
         Ok(())
     }
 
-    /// Forgets a session that has ended, however it ended.
-    pub async fn unregister(&self, session: &SessionHandle) {
+    /// Forgets a session that has ended, however it ended: it leaves its
+    /// channels and stops being the user.
+    pub async fn unregister(&self, session: &Arc<SessionHandle>) {
+        self.leave_all(session).await;
         {
             let mut local = self.local.lock().unwrap();
             local.by_id.remove(&session.sref.session);
@@ -133,7 +149,7 @@ impl Hub {
                 limits::MAX_MESSAGE_BYTES
             )));
         }
-        if !from.try_send_budget(now_ms()) {
+        if !from.budgets(|b| b.send(now_ms())) {
             return Err(PeerMessageError::TOO_OFTEN.err(format!(
                 "more than {} messages in {} ms; slow down and retry",
                 limits::SEND_RATE_MAX,
@@ -208,6 +224,10 @@ impl EventSink for Hub {
                 1
             }
         }
+    }
+
+    fn deliver_channel(&self, app: &str, channel: &str, event: ChannelEvent) {
+        self.fan_out(app, channel, event);
     }
 }
 

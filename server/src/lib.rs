@@ -5,7 +5,8 @@
 //! - [`http`]: the router — `/rtm` WebSocket, `/healthz`, static files.
 //! - [`connection`]: one socket's reader loop and writer task.
 //! - [`session`]: a logged-in session, its bounded queue and ack bookkeeping.
-//! - [`hub`]: this node's sessions and the operations on them.
+//! - [`hub`]: this node's sessions and the operations on them;
+//!   [`channels`]: the channel operations and fan-out.
 //! - [`engine`]: the broker and presence traits the hub runs on;
 //!   [`engine_memory`] is the single-process implementation.
 //!
@@ -13,6 +14,7 @@
 //! only parses flags and waits for a signal.
 #![warn(missing_docs)]
 
+pub mod channels;
 pub mod config;
 pub mod connection;
 pub mod engine;

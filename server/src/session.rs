@@ -7,9 +7,9 @@
 
 use crate::engine::{AckRoute, SessionRef};
 use bytes::Bytes;
-use rtm_protocol::rate::RateWindow;
+use rtm_protocol::rate::Budgets;
 use rtm_protocol::{encode, ServerFrame};
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::sync::Mutex;
 use tokio::sync::{mpsc, oneshot, watch};
 
@@ -103,8 +103,10 @@ struct Book {
     /// Sends of this session waiting for the recipient's acknowledgement.
     acks: HashMap<u64, oneshot::Sender<()>>,
     next_ack: u64,
-    /// Peer and channel messages share one budget.
-    send_rate: RateWindow,
+    /// The per-client rates of the API.
+    budgets: Budgets,
+    /// Channels this session has joined.
+    joined: BTreeSet<String>,
 }
 
 /// A logged-in session.
@@ -122,7 +124,7 @@ pub struct SessionHandle {
 
 impl SessionHandle {
     /// A session writing to `outbox`.
-    pub fn new(sref: SessionRef, app: String, uid: String, outbox: Outbox, send_rate: RateWindow) -> Self {
+    pub fn new(sref: SessionRef, app: String, uid: String, outbox: Outbox) -> Self {
         SessionHandle {
             sref,
             app,
@@ -133,7 +135,8 @@ impl SessionHandle {
                 next_delivery: 1,
                 acks: HashMap::new(),
                 next_ack: 1,
-                send_rate,
+                budgets: Budgets::default(),
+                joined: BTreeSet::new(),
             }),
         }
     }
@@ -148,9 +151,34 @@ impl SessionHandle {
         self.outbox.close(code, reason)
     }
 
-    /// Counts one message against the shared send budget.
-    pub fn try_send_budget(&self, now_ms: u64) -> bool {
-        self.book.lock().unwrap().send_rate.try_hit(now_ms)
+    /// Runs `f` on this session's rate budgets.
+    pub fn budgets<T>(&self, f: impl FnOnce(&mut Budgets) -> T) -> T {
+        f(&mut self.book.lock().unwrap().budgets)
+    }
+
+    /// Whether this session has joined `channel`.
+    pub fn has_joined(&self, channel: &str) -> bool {
+        self.book.lock().unwrap().joined.contains(channel)
+    }
+
+    /// How many channels this session has joined.
+    pub fn joined_count(&self) -> usize {
+        self.book.lock().unwrap().joined.len()
+    }
+
+    /// Records a join; false if already joined.
+    pub fn add_joined(&self, channel: &str) -> bool {
+        self.book.lock().unwrap().joined.insert(channel.to_owned())
+    }
+
+    /// Records a leave; false if it was not joined.
+    pub fn remove_joined(&self, channel: &str) -> bool {
+        self.book.lock().unwrap().joined.remove(channel)
+    }
+
+    /// Forgets every joined channel, returning them (the session is ending).
+    pub fn take_joined(&self) -> Vec<String> {
+        std::mem::take(&mut self.book.lock().unwrap().joined).into_iter().collect()
     }
 
     /// Remembers a peer message pushed to this session; returns its delivery id.
