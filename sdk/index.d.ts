@@ -3,9 +3,11 @@ import type { AgoraRTMStatic } from './rtm_wasm';
 
 export type {
   AgoraRTMStatic,
+  ChannelMemberCountResult,
   LogFilterType,
   PeerMessageSendResult,
   ReceivedMessageProperties,
+  RtmChannel,
   RtmClient,
   RtmConfig,
   RtmError,

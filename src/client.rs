@@ -1,12 +1,13 @@
 //! `RtmClient`, the class apps hold: thin methods over [`Core`] that turn
 //! results into Promises and failures into coded Errors.
 
+use crate::channel::RtmChannel;
 use crate::core::Core;
 use crate::emitter::emitter_methods;
-use crate::errors::{self, RequestError};
+use crate::errors;
 use crate::{login, message};
 use js_sys::{Object, Promise, Reflect};
-use rtm_protocol::codes::PeerMessageError;
+use rtm_protocol::codes::{CreateChannelError, GetChannelMemberCountError as CountErr, PeerMessageError};
 use rtm_protocol::limits::{self, REQUEST_TIMEOUT_MS};
 use rtm_protocol::{OpError, Reply, Request};
 use std::future::Future;
@@ -62,6 +63,22 @@ impl RtmClient {
         message::create(&partial)
     }
 
+    /// A channel object (no server call); throws a coded Error for an invalid id.
+    #[wasm_bindgen(js_name = createChannel)]
+    pub fn create_channel(&self, channel_id: JsValue) -> Result<JsValue, JsValue> {
+        let invalid = |m: String| errors::to_js(&CreateChannelError::INVALID_ARGUMENT.err(m));
+        let id = channel_id.as_string().ok_or_else(|| invalid("channelId must be a string".into()))?;
+        limits::validate_id(&id).map_err(|e| invalid(e.describe("channelId")))?;
+        Ok(crate::emitter::chainable(RtmChannel::new(self.core.clone(), id).into()))
+    }
+
+    /// Member counts of 1–32 channels: `{channelId: count}` (0 when empty).
+    #[wasm_bindgen(js_name = getChannelMemberCount)]
+    pub fn get_channel_member_count(&self, channel_ids: JsValue) -> Promise {
+        let core = self.core.clone();
+        promise(async move { member_counts(core, channel_ids).await })
+    }
+
     /// Applies `logFilter` to this client's console output.
     #[wasm_bindgen(js_name = updateConfig)]
     pub fn update_config(&self, config: JsValue) {
@@ -91,7 +108,7 @@ async fn send_to_peer(
         return Err(PeerMessageError::USER_NOT_LOGGED_IN
             .err("not logged in: call login() first and wait for it to resolve"));
     }
-    if !core.send_rate.borrow_mut().try_hit(js_sys::Date::now() as u64) {
+    if !core.budgets.borrow_mut().send(js_sys::Date::now() as u64) {
         return Err(PeerMessageError::TOO_OFTEN.err(format!(
             "more than {} messages in {} ms (peer and channel messages together); slow down",
             limits::SEND_RATE_MAX,
@@ -99,19 +116,61 @@ async fn send_to_peer(
         )));
     }
     let reply = core.request(Request::SendPeer { peer, payload, offline }, REQUEST_TIMEOUT_MS).await;
-    match reply.unwrap_or(Err(RequestError::LinkLost)) {
-        Ok(Reply::PeerSent { has_peer_received }) => {
+    match errors::settle(reply, &PEER_FAMILY)? {
+        Reply::PeerSent { has_peer_received } => {
             let result = Object::new();
             let _ = Reflect::set(&result, &"hasPeerReceived".into(), &has_peer_received.into());
             Ok(result.into())
         }
-        Ok(other) => Err(PeerMessageError::FAILURE.err(format!("unexpected reply {other:?}"))),
-        Err(RequestError::Refused(e)) => {
-            Err(errors::from_reply(e, |c| PeerMessageError::from_code(c).map(PeerMessageError::kind)))
+        other => Err(errors::unexpected(&other, PEER_FAMILY.lost)),
+    }
+}
+
+const PEER_FAMILY: errors::Family = errors::Family {
+    kind_of: |c| PeerMessageError::from_code(c).map(PeerMessageError::kind),
+    lost: |m| PeerMessageError::FAILURE.err(m),
+    timeout: |m| PeerMessageError::TIMEOUT.err(m),
+};
+
+async fn member_counts(core: Rc<Core>, ids: JsValue) -> Result<JsValue, OpError> {
+    let bad = |m: String| CountErr::INVALID_ARGUMENT.err(m);
+    if !js_sys::Array::is_array(&ids) {
+        return Err(bad("channelIds must be an array of channel ids".into()));
+    }
+    let ids: Vec<JsValue> = js_sys::Array::from(&ids).iter().collect();
+    if ids.is_empty() {
+        return Err(bad("give at least one channel id".into()));
+    }
+    if ids.len() > limits::MAX_COUNT_CHANNELS {
+        return Err(CountErr::EXCEED_LIMIT
+            .err(format!("at most {} channel ids per call", limits::MAX_COUNT_CHANNELS)));
+    }
+    let mut channels = Vec::with_capacity(ids.len());
+    for id in ids {
+        let id = id.as_string().ok_or_else(|| bad("every channel id must be a string".into()))?;
+        limits::validate_id(&id).map_err(|e| bad(e.describe("channel id")))?;
+        channels.push(id);
+    }
+    if !core.state().is_connected() {
+        return Err(CountErr::USER_NOT_LOGGED_IN.err("not logged in: call login() first"));
+    }
+    if !core.budgets.borrow_mut().member_count(js_sys::Date::now() as u64) {
+        return Err(CountErr::TOO_OFTEN.err("at most one getChannelMemberCount() per second; wait and retry"));
+    }
+    const COUNT: errors::Family = errors::Family {
+        kind_of: |c| CountErr::from_code(c).map(CountErr::kind),
+        lost: |m| CountErr::FAILURE.err(m),
+        timeout: |m| CountErr::TIMEOUT.err(m),
+    };
+    let req = Request::GetMemberCount { channels: channels.clone() };
+    match errors::settle(core.request(req, REQUEST_TIMEOUT_MS).await, &COUNT)? {
+        Reply::MemberCounts { counts } if counts.len() == channels.len() => {
+            let result = Object::new();
+            for (id, count) in channels.iter().zip(counts) {
+                let _ = Reflect::set(&result, &JsValue::from_str(id), &JsValue::from(count));
+            }
+            Ok(result.into())
         }
-        Err(RequestError::Timeout) => Err(PeerMessageError::TIMEOUT
-            .err("the server did not answer in time; the message may not have arrived")),
-        Err(RequestError::LinkLost) => Err(PeerMessageError::FAILURE
-            .err("the connection was lost before the server confirmed the message; send it again")),
+        other => Err(errors::unexpected(&other, COUNT.lost)),
     }
 }

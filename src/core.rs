@@ -4,13 +4,14 @@
 //! Async methods clone the `Rc<Core>` before awaiting and never hold a
 //! `RefCell` borrow across an `.await`.
 
+use crate::channel::ChannelInner;
 use crate::emitter::Emitter;
 use crate::errors::RequestError;
 use crate::link::{Link, LinkEvent};
 use crate::state::ConnState;
 use futures_channel::oneshot;
 use gloo_timers::callback::Timeout;
-use rtm_protocol::rate::RateWindow;
+use rtm_protocol::rate::Budgets;
 use rtm_protocol::{
     decode, encode, ClientFrame, ConnectionChangeReason as Reason, ConnectionState as State, Push, Reply,
     Request, ServerFrame,
@@ -62,8 +63,10 @@ pub struct Core {
     kicked: Cell<Option<Reason>>,
     pending: RefCell<HashMap<u32, Pending>>,
     next_request_id: Cell<u32>,
-    /// Peer and channel sends share this budget, as on the server.
-    pub send_rate: RefCell<RateWindow>,
+    /// The API's per-client rates, checked before the server checks them again.
+    pub budgets: RefCell<Budgets>,
+    /// Channels joined (or being joined), by id: where channel pushes go.
+    pub channels: RefCell<HashMap<String, Rc<ChannelInner>>>,
 }
 
 impl Core {
@@ -84,10 +87,8 @@ impl Core {
             kicked: Cell::new(None),
             pending: RefCell::new(HashMap::new()),
             next_request_id: Cell::new(1),
-            send_rate: RefCell::new(RateWindow::new(
-                rtm_protocol::limits::SEND_RATE_MAX,
-                rtm_protocol::limits::SEND_RATE_WINDOW_MS,
-            )),
+            budgets: RefCell::new(Budgets::default()),
+            channels: RefCell::new(HashMap::new()),
         })
     }
 
@@ -261,6 +262,7 @@ impl Core {
             if !why.should_retry() {
                 self.bump_generation();
                 *self.credentials.borrow_mut() = None;
+                self.forget_channels();
                 self.set_state(State::ABORTED, why);
                 return;
             }
@@ -293,6 +295,38 @@ impl Core {
                 self.emitter.emit("MessageFromPeer", &args);
             }
             ServerFrame::Push(Push::Kicked { reason }) => self.kicked.set(Some(reason)),
+            ServerFrame::Push(Push::ChannelMessage { channel, from, payload, ts }) => {
+                let args = [
+                    crate::message::to_js(&payload),
+                    JsValue::from_str(&from),
+                    crate::message::props(ts, false),
+                ];
+                self.emit_channel(&channel, "ChannelMessage", &args);
+            }
+            ServerFrame::Push(Push::MemberJoined { channel, uid }) => {
+                self.emit_channel(&channel, "MemberJoined", &[JsValue::from_str(&uid)]);
+            }
+            ServerFrame::Push(Push::MemberLeft { channel, uid }) => {
+                self.emit_channel(&channel, "MemberLeft", &[JsValue::from_str(&uid)]);
+            }
+            ServerFrame::Push(Push::MemberCount { channel, count }) => {
+                self.emit_channel(&channel, "MemberCountUpdated", &[JsValue::from(count)]);
+            }
+        }
+    }
+
+    fn emit_channel(&self, channel: &str, event: &str, args: &[JsValue]) {
+        let target = self.channels.borrow().get(channel).cloned();
+        if let Some(channel) = target {
+            channel.emitter.emit(event, args);
+        }
+    }
+
+    /// The session ended: no channel is joined any more.
+    pub fn forget_channels(&self) {
+        let channels: Vec<_> = self.channels.borrow_mut().drain().map(|(_, c)| c).collect();
+        for channel in channels {
+            channel.joined.set(false);
         }
     }
 }

@@ -28,3 +28,35 @@ pub enum RequestError {
     /// The connection dropped (or was closed) first.
     LinkLost,
 }
+
+/// How one operation family names its failures, for [`settle`].
+pub struct Family {
+    /// The class of a code the server sent.
+    pub kind_of: fn(u16) -> Option<ErrorKind>,
+    /// "The connection dropped before the answer" (the family's FAILURE).
+    pub lost: fn(&str) -> OpError,
+    /// "No answer in time" (the family's TIMEOUT, or FAILURE without one).
+    pub timeout: fn(&str) -> OpError,
+}
+
+/// A reply as the operation's result or its coded error.
+pub fn settle(
+    reply: Result<Result<rtm_protocol::Reply, RequestError>, futures_channel::oneshot::Canceled>,
+    family: &Family,
+) -> Result<rtm_protocol::Reply, OpError> {
+    match reply.unwrap_or(Err(RequestError::LinkLost)) {
+        Ok(reply) => Ok(reply),
+        Err(RequestError::Refused(e)) => Err(from_reply(e, family.kind_of)),
+        Err(RequestError::Timeout) => {
+            Err((family.timeout)("the server did not answer in time; check the connection and retry"))
+        }
+        Err(RequestError::LinkLost) => {
+            Err((family.lost)("the connection was lost before the server answered; retry once reconnected"))
+        }
+    }
+}
+
+/// The error for an unexpected reply (a server speaking another dialect).
+pub fn unexpected(reply: &rtm_protocol::Reply, lost: fn(&str) -> OpError) -> OpError {
+    lost(&format!("unexpected reply from the server: {reply:?}"))
+}

@@ -2,7 +2,7 @@
 //!
 //! Layout:
 //! - [`module`]: the `AgoraRTM` object and `createInstance`.
-//! - [`client`]: the `RtmClient` class; [`login`]: login, logout, reconnect.
+//! - [`client`]: the `RtmClient` class; [`channel`]: `RtmChannel`; [`login`]: login, logout, reconnect.
 //! - [`core`]: one client's state, request table and push handling.
 //! - [`link`]: the browser WebSocket (the only file that touches it).
 //! - [`emitter`]: the EventEmitter surface of every class.
@@ -14,6 +14,7 @@
 #![warn(missing_docs)]
 
 pub mod backoff;
+pub mod channel;
 pub mod client;
 pub mod core;
 pub mod emitter;

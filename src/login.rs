@@ -146,8 +146,23 @@ pub async fn logout(core: Rc<Core>) -> Result<(), OpError> {
     }
     core.drop_link();
     *core.credentials.borrow_mut() = None;
+    core.forget_channels();
     core.set_state(State::DISCONNECTED, Reason::LOGOUT);
     Ok(())
+}
+
+/// Joins again, on the new session, every channel that was joined.
+async fn rejoin_channels(core: &Rc<Core>) {
+    let ids: Vec<String> = core.channels.borrow().keys().cloned().collect();
+    for id in ids {
+        let reply = core.request(Request::Join { channel: id.clone() }, limits::REQUEST_TIMEOUT_MS).await;
+        if !matches!(reply, Ok(Ok(Reply::Done))) {
+            core.log(
+                crate::log::Level::Warn,
+                &format!("could not re-join channel {id:?} after reconnecting"),
+            );
+        }
+    }
 }
 
 /// After an unexpected drop: log in again with the same credentials until it
@@ -159,11 +174,17 @@ pub async fn reconnect(core: Rc<Core>, generation: u64) {
         return;
     }
     match establish_with_retries(&core, generation, &creds).await {
-        Ok(()) => core.set_state(State::CONNECTED, Reason::LOGIN_SUCCESS),
+        Ok(()) => {
+            rejoin_channels(&core).await;
+            if core.generation() == generation {
+                core.set_state(State::CONNECTED, Reason::LOGIN_SUCCESS);
+            }
+        }
         Err(Failure::Refused(e)) => {
             core.log(crate::log::Level::Warn, &format!("reconnect refused: {}", e.message));
             core.bump_generation();
             core.drop_link();
+            core.forget_channels();
             core.set_state(State::ABORTED, Reason::LOGIN_FAILURE);
         }
         Err(Failure::Superseded | Failure::Retry) => {}

@@ -160,6 +160,32 @@ export declare namespace RtmEvents {
     ) => void;
     MessageFromPeer: (message: RtmReceivedMessage, peerId: string, messageProps: ReceivedMessageProperties) => void;
   }
+  interface RtmChannelEvents {
+    /** A message from another member (never your own). */
+    ChannelMessage: (message: RtmReceivedMessage, memberId: string, messageProps: ReceivedMessageProperties) => void;
+    /** Not sent above 512 members. */
+    MemberJoined: (memberId: string) => void;
+    /** Leave, logout, remote login or a lost connection; not sent above 512 members. */
+    MemberLeft: (memberId: string) => void;
+    /** After joining, then at most once a second (every 3 s above 512 members). */
+    MemberCountUpdated: (memberCount: number) => void;
+  }
+}
+
+export interface ChannelMemberCountResult {
+  [channelId: string]: number;
+}
+
+export declare class RtmChannel extends RtmEventEmitter<RtmEvents.RtmChannelEvents> {
+  private constructor();
+  readonly channelId: string;
+  /** Rejects with JOIN_CHANNEL_ERR_* (5: more than 20 channels, 6: already joined, 102: not logged in, ...). */
+  join(): Promise<void>;
+  leave(): Promise<void>;
+  /** Resolves once the server has the message; every other member gets ChannelMessage. */
+  sendMessage(message: RtmMessage): Promise<void>;
+  /** At most 512 member ids (a random sample of larger channels). */
+  getMembers(): Promise<string[]>;
 }
 
 export declare class RtmClient extends RtmEventEmitter<RtmEvents.RtmClientEvents> {
@@ -174,6 +200,10 @@ export declare class RtmClient extends RtmEventEmitter<RtmEvents.RtmClientEvents
     options?: SendMessageOptions,
   ): Promise<PeerMessageSendResult>;
   createMessage<T extends RtmMessage>(message: Partial<T>): T;
+  /** A channel object (no server call); throws an RtmError (code 1) for an invalid id. */
+  createChannel(channelId: string): RtmChannel;
+  /** Member counts of 1–32 channels (0 for an empty channel). */
+  getChannelMemberCount(channelIds: string[]): Promise<ChannelMemberCountResult>;
   updateConfig(config: RtmConfig): void;
   setParameters(config: RtmConfig): void;
 }

@@ -47,6 +47,26 @@ extern "C" {
     pub fn listeners(this: &Client, event: &str) -> Array;
     #[wasm_bindgen(method, js_name = rawListeners)]
     pub fn raw_listeners(this: &Client, event: &str) -> Array;
+    #[wasm_bindgen(method, catch, js_name = createChannel)]
+    pub fn create_channel(this: &Client, id: &JsValue) -> Result<Channel, JsValue>;
+    #[wasm_bindgen(method, js_name = getChannelMemberCount)]
+    pub fn get_channel_member_count(this: &Client, ids: &JsValue) -> Promise;
+
+    /// An `RtmChannel`.
+    #[derive(Clone)]
+    pub type Channel;
+    #[wasm_bindgen(method, getter, js_name = channelId)]
+    pub fn channel_id(this: &Channel) -> String;
+    #[wasm_bindgen(method)]
+    pub fn join(this: &Channel) -> Promise;
+    #[wasm_bindgen(method)]
+    pub fn leave(this: &Channel) -> Promise;
+    #[wasm_bindgen(method, js_name = sendMessage)]
+    pub fn send_message(this: &Channel, message: &JsValue) -> Promise;
+    #[wasm_bindgen(method, js_name = getMembers)]
+    pub fn get_members(this: &Channel) -> Promise;
+    #[wasm_bindgen(method, js_name = on)]
+    pub fn channel_on(this: &Channel, event: &str, listener: &JsValue) -> JsValue;
 }
 
 /// The rtm-server under test (set by the harness at build time).
@@ -139,6 +159,21 @@ impl Recorder {
         r
     }
 
+    /// Listens to `event` of `channel`.
+    pub fn on_channel(channel: &Channel, event: &str) -> Recorder {
+        let r = Recorder::new();
+        channel.channel_on(event, &r.function());
+        r
+    }
+
+    /// The first argument of every call, as strings.
+    pub fn firsts(&self) -> Vec<String> {
+        self.calls()
+            .iter()
+            .map(|a| a.get(0).as_string().unwrap_or_else(|| format!("{:?}", a.get(0))))
+            .collect()
+    }
+
     pub fn function(&self) -> JsValue {
         self.listener.as_ref().as_ref().unchecked_ref::<Function>().clone().into()
     }
@@ -175,6 +210,17 @@ impl Recorder {
             })
             .collect()
     }
+}
+
+/// Waits until `check` holds (fails after 10 s).
+pub async fn eventually(what: &str, mut check: impl FnMut() -> bool) {
+    for _ in 0..1_000 {
+        if check() {
+            return;
+        }
+        TimeoutFuture::new(10).await;
+    }
+    panic!("timed out waiting for: {what}");
 }
 
 /// Lets queued microtasks and frames run for `ms`.

@@ -2,7 +2,7 @@
 // event of the SDK used the way an app written for agora-rtm-sdk uses it. The
 // `@ts-expect-error` lines prove the typings are precise: each must be an error.
 import AgoraRTM, { AgoraRTM as Named, createInstance, ConnectionState } from 'rtm-wasm';
-import type { RtmClient, RtmMessage, RtmReceivedMessage, RtmRawMessage, RtmStatusCode, RtmTextMessage, RtmError } from 'rtm-wasm';
+import type { ChannelMemberCountResult, RtmChannel, RtmClient, RtmMessage, RtmReceivedMessage, RtmRawMessage, RtmStatusCode, RtmTextMessage, RtmError } from 'rtm-wasm';
 
 const version: string = AgoraRTM.VERSION + AgoraRTM.BUILD + AgoraRTM.END_CALL_PREFIX;
 const same: typeof AgoraRTM = Named;
@@ -60,6 +60,24 @@ async function app(): Promise<void> {
     const r2 = await client.sendMessageToPeer(m, 'bob', { enableOfflineMessaging: true });
     console.log(hasPeerReceived && r2.hasPeerReceived);
   }
+  const channel: RtmChannel = client
+    .createChannel('lobby')
+    .on('ChannelMessage', (message, memberId, props) => {
+      const text: string | undefined = message.messageType === 'TEXT' ? message.text : undefined;
+      console.log(text, memberId.length, props.serverReceivedTs);
+    })
+    .on('MemberJoined', (memberId: string) => {})
+    .on('MemberLeft', (memberId: string) => {})
+    .on('MemberCountUpdated', (count: number) => {});
+  const id: string = channel.channelId;
+  await channel.join();
+  await channel.sendMessage({ text: 'hello ' + id });
+  await channel.sendMessage({ rawMessage: new Uint8Array(2), description: 'raw' });
+  const members: string[] = await channel.getMembers();
+  await channel.leave();
+  const counts: ChannelMemberCountResult = await client.getChannelMemberCount(['lobby', 'empty']);
+  const lobby: number = counts['lobby'];
+  console.log(members, lobby);
   try {
     await client.logout();
   } catch (e) {
@@ -80,6 +98,12 @@ client.sendMessageToPeer({ text: 42 }, 'bob');
 const both: RtmMessage = { text: 'a', rawMessage: new Uint8Array(1) };
 // @ts-expect-error: login needs a uid
 client.login({ token: 'x' });
+// @ts-expect-error: not an event of RtmChannel
+client.createChannel('c').on('MessageFromPeer', () => {});
+// @ts-expect-error: MemberCountUpdated passes a number
+client.createChannel('c').on('MemberCountUpdated', (count: string) => {});
+// @ts-expect-error: getChannelMemberCount takes an array
+client.getChannelMemberCount('lobby');
 // @ts-expect-error: ConnectionState values are the Agora strings
 const wrong: RtmStatusCode.ConnectionState = 'ONLINE';
 

@@ -1,0 +1,202 @@
+//! `RtmChannel`: `client.createChannel(id)` → join, leave, send, list members,
+//! and the channel's events, which the client's core routes here by id.
+
+use crate::client::promise;
+use crate::core::Core;
+use crate::emitter::{emitter_methods, Emitter};
+use crate::errors::{self, Family};
+use crate::message;
+use js_sys::{Array, Promise};
+use rtm_protocol::codes::{
+    ChannelMessageError as SendErr, GetMembersError as MembersErr, JoinChannelError as JoinErr,
+    LeaveChannelError as LeaveErr,
+};
+use rtm_protocol::limits::{self, REQUEST_TIMEOUT_MS};
+use rtm_protocol::rate::JoinRefusal;
+use rtm_protocol::{OpError, Reply, Request};
+use std::cell::Cell;
+use std::rc::Rc;
+use wasm_bindgen::prelude::*;
+
+/// What a channel object and the core share.
+pub struct ChannelInner {
+    /// The channel id.
+    pub id: String,
+    /// The channel's listeners.
+    pub emitter: Emitter,
+    /// Joined (join resolved, no leave or logout since).
+    pub joined: Cell<bool>,
+}
+
+/// A channel of the client that created it.
+#[wasm_bindgen(skip_typescript)]
+pub struct RtmChannel {
+    core: Rc<Core>,
+    inner: Rc<ChannelInner>,
+}
+
+impl RtmChannel {
+    /// A channel object for `id` (already validated).
+    pub fn new(core: Rc<Core>, id: String) -> RtmChannel {
+        let inner = Rc::new(ChannelInner { id, emitter: Emitter::default(), joined: Cell::new(false) });
+        RtmChannel { core, inner }
+    }
+
+    fn emitter(&self) -> &Emitter {
+        &self.inner.emitter
+    }
+}
+
+emitter_methods!(RtmChannel);
+
+const NOT_LOGGED_IN: &str = "not logged in: call client.login() first and wait for it to resolve";
+
+fn now() -> u64 {
+    js_sys::Date::now() as u64
+}
+
+#[wasm_bindgen]
+impl RtmChannel {
+    /// The channel id.
+    #[wasm_bindgen(getter, js_name = channelId)]
+    pub fn channel_id(&self) -> String {
+        self.inner.id.clone()
+    }
+
+    /// Joins the channel.
+    pub fn join(&self) -> Promise {
+        let (core, inner) = (self.core.clone(), self.inner.clone());
+        promise(async move { join(core, inner).await.map(|()| JsValue::UNDEFINED) })
+    }
+
+    /// Leaves the channel.
+    pub fn leave(&self) -> Promise {
+        let (core, inner) = (self.core.clone(), self.inner.clone());
+        promise(async move { leave(core, inner).await.map(|()| JsValue::UNDEFINED) })
+    }
+
+    /// Sends a message to every other member; resolves once the server has it.
+    #[wasm_bindgen(js_name = sendMessage)]
+    pub fn send_message(&self, message: JsValue) -> Promise {
+        let (core, inner) = (self.core.clone(), self.inner.clone());
+        promise(async move { send(core, inner, message).await.map(|()| JsValue::UNDEFINED) })
+    }
+
+    /// Up to 512 member ids (a random sample of larger channels).
+    #[wasm_bindgen(js_name = getMembers)]
+    pub fn get_members(&self) -> Promise {
+        let (core, inner) = (self.core.clone(), self.inner.clone());
+        promise(async move { members(core, inner).await })
+    }
+}
+
+const JOIN: Family = Family {
+    kind_of: |c| JoinErr::from_code(c).map(JoinErr::kind),
+    lost: |m| JoinErr::FAILURE.err(m),
+    timeout: |m| JoinErr::TIMEOUT.err(m),
+};
+
+async fn join(core: Rc<Core>, inner: Rc<ChannelInner>) -> Result<(), OpError> {
+    if !core.state().is_connected() {
+        return Err(JoinErr::USER_NOT_LOGGED_IN.err(NOT_LOGGED_IN));
+    }
+    if inner.joined.get() {
+        return Err(JoinErr::ALREADY_JOINED.err(format!("channel {:?} is already joined", inner.id)));
+    }
+    if core.channels.borrow().contains_key(&inner.id) {
+        return Err(JoinErr::ALREADY_JOINED_CHANNEL_OF_SAME_ID
+            .err(format!("another channel object for {:?} is joined or joining", inner.id)));
+    }
+    if core.channels.borrow().len() >= limits::MAX_JOINED_CHANNELS {
+        return Err(JoinErr::EXCEED_LIMIT.err(format!(
+            "a client can be in at most {} channels; leave one first",
+            limits::MAX_JOINED_CHANNELS
+        )));
+    }
+    core.budgets.borrow_mut().join(&inner.id, now()).map_err(|refusal| match refusal {
+        JoinRefusal::SameChannel => JoinErr::JOIN_SAME_CHANNEL_TOO_OFTEN
+            .err(format!("channel {:?} was joined twice in the last 5 s; wait and retry", inner.id)),
+        JoinRefusal::AnyChannel => JoinErr::TOO_OFTEN.err("more than 50 joins in 3 s; wait and retry"),
+    })?;
+    // Registered before the request: the member count pushed right after the
+    // reply must find the channel.
+    core.channels.borrow_mut().insert(inner.id.clone(), inner.clone());
+    let reply = core.request(Request::Join { channel: inner.id.clone() }, REQUEST_TIMEOUT_MS).await;
+    match errors::settle(reply, &JOIN) {
+        Ok(Reply::Done) => {
+            inner.joined.set(true);
+            Ok(())
+        }
+        other => {
+            core.channels.borrow_mut().remove(&inner.id);
+            Err(other.map_or_else(|e| e, |r| errors::unexpected(&r, JOIN.lost)))
+        }
+    }
+}
+
+async fn leave(core: Rc<Core>, inner: Rc<ChannelInner>) -> Result<(), OpError> {
+    if !core.state().is_connected() {
+        return Err(LeaveErr::USER_NOT_LOGGED_IN.err(NOT_LOGGED_IN));
+    }
+    if !inner.joined.get() {
+        return Err(LeaveErr::NOT_IN_CHANNEL.err(format!("channel {:?} is not joined", inner.id)));
+    }
+    // Whatever the server says, this object stops receiving the channel's events.
+    inner.joined.set(false);
+    core.channels.borrow_mut().remove(&inner.id);
+    const LEAVE: Family = Family {
+        kind_of: |c| LeaveErr::from_code(c).map(LeaveErr::kind),
+        lost: |m| LeaveErr::FAILURE.err(m),
+        timeout: |m| LeaveErr::FAILURE.err(m),
+    };
+    let reply = core.request(Request::Leave { channel: inner.id.clone() }, REQUEST_TIMEOUT_MS).await;
+    errors::settle(reply, &LEAVE).map(|_| ())
+}
+
+async fn send(core: Rc<Core>, inner: Rc<ChannelInner>, message: JsValue) -> Result<(), OpError> {
+    let payload = message::read(&message).map_err(|m| SendErr::INVALID_MESSAGE.err(m))?;
+    if !core.state().is_connected() {
+        return Err(SendErr::USER_NOT_LOGGED_IN.err(NOT_LOGGED_IN));
+    }
+    if !inner.joined.get() {
+        return Err(SendErr::NOT_IN_CHANNEL.err(format!("join channel {:?} before sending to it", inner.id)));
+    }
+    if !core.budgets.borrow_mut().send(now()) {
+        return Err(
+            SendErr::TOO_OFTEN.err("more than 180 messages in 3 s (peer and channel together); slow down")
+        );
+    }
+    const SEND: Family = Family {
+        kind_of: |c| SendErr::from_code(c).map(SendErr::kind),
+        lost: |m| SendErr::FAILURE.err(m),
+        timeout: |m| SendErr::TIMEOUT.err(m),
+    };
+    let req = Request::SendChannel { channel: inner.id.clone(), payload };
+    errors::settle(core.request(req, REQUEST_TIMEOUT_MS).await, &SEND).map(|_| ())
+}
+
+async fn members(core: Rc<Core>, inner: Rc<ChannelInner>) -> Result<JsValue, OpError> {
+    if !core.state().is_connected() {
+        return Err(MembersErr::USER_NOT_LOGGED_IN.err(NOT_LOGGED_IN));
+    }
+    if !inner.joined.get() {
+        return Err(
+            MembersErr::NOT_IN_CHANNEL.err(format!("join channel {:?} to list its members", inner.id))
+        );
+    }
+    if !core.budgets.borrow_mut().get_members(now()) {
+        return Err(MembersErr::TOO_OFTEN.err("more than 5 getMembers() calls in 2 s; wait and retry"));
+    }
+    const MEMBERS: Family = Family {
+        kind_of: |c| MembersErr::from_code(c).map(MembersErr::kind),
+        lost: |m| MembersErr::FAILURE.err(m),
+        timeout: |m| MembersErr::TIMEOUT.err(m),
+    };
+    let req = Request::GetMembers { channel: inner.id.clone() };
+    match errors::settle(core.request(req, REQUEST_TIMEOUT_MS).await, &MEMBERS)? {
+        Reply::Members { members } => {
+            Ok(members.iter().map(|m| JsValue::from_str(m)).collect::<Array>().into())
+        }
+        other => Err(errors::unexpected(&other, MEMBERS.lost)),
+    }
+}
