@@ -4,6 +4,9 @@
 //! answers each request that wants an answer with [`ServerFrame::Reply`] naming
 //! that id, and sends events as [`ServerFrame::Push`]. Every frame is one binary
 //! WebSocket message encoded by [`crate::codec`].
+//!
+//! Every enum here is append-only and no variant's fields ever change (the
+//! codec carries no field names): see `codec.rs` and docs/protocol.md.
 
 use serde::{Deserialize, Serialize};
 use serde_bytes::ByteBuf;
@@ -18,12 +21,12 @@ pub struct ClientFrame {
     pub req: Request,
 }
 
-/// Just the id of a client frame: read first when a frame does not decode as a
-/// whole, so the error reply can still name the request it answers.
+/// Just the id of a client frame (its first field): read when a frame does not
+/// decode as a whole, so the error reply can still name the request it answers.
 #[derive(Debug, Deserialize)]
 pub struct ClientFrameId {
-    /// The request id, when there is one.
-    pub id: Option<u32>,
+    /// The request id.
+    pub id: u32,
 }
 
 /// The requests a client can make.

@@ -2,7 +2,7 @@
 //!
 //! Layout:
 //! - [`frames`]: what travels over the WebSocket — requests, replies and pushes.
-//! - [`codec`]: how frames become bytes (MessagePack with named fields).
+//! - [`codec`]: how frames become bytes (postcard; append-only evolution).
 //! - [`codes`]: Agora's numeric error codes, one enum per operation family, and the
 //!   connection states and reasons.
 //! - [`limits`]: sizes, rates and id rules that both sides enforce.
@@ -18,7 +18,7 @@ pub mod frames;
 pub mod limits;
 pub mod rate;
 
-pub use codec::{decode, encode, DecodeError};
+pub use codec::{decode, decode_prefix, encode, DecodeError};
 pub use codes::{ConnectionChangeReason, ConnectionState, ErrorKind, OpError};
 pub use frames::{ClientFrame, ErrorReply, Payload, Push, Reply, Request, ServerFrame};
 

@@ -12,7 +12,7 @@ use futures_util::{SinkExt, StreamExt};
 use rtm_protocol::codes::{LoginError, LogoutError, PeerMessageError};
 use rtm_protocol::frames::ClientFrameId;
 use rtm_protocol::limits::{self, MAX_FRAME_BYTES};
-use rtm_protocol::{decode, ClientFrame, ErrorReply, OpError, Push, Reply, Request, ServerFrame};
+use rtm_protocol::{decode, decode_prefix, ClientFrame, ErrorReply, OpError, Push, Reply, Request, ServerFrame};
 use std::sync::Arc;
 use tokio::sync::{mpsc, watch};
 
@@ -124,8 +124,8 @@ impl Conn {
             Err(e) => {
                 // Answer the request if its id can be read; otherwise the
                 // frame is garbage and the connection cannot be trusted.
-                return match decode::<ClientFrameId>(bytes) {
-                    Ok(ClientFrameId { id: Some(id) }) => self.reply(
+                return match decode_prefix::<ClientFrameId>(bytes) {
+                    Ok(ClientFrameId { id }) => self.reply(
                         id,
                         Err(ErrorReply::new(
                             1,
