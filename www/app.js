@@ -5,6 +5,7 @@ import { createContext } from './lib/context.js';
 import { showError, wireErrorBanner } from './lib/ui.js';
 import { mountSession } from './panels/session.js';
 import { mountPeerChat } from './panels/peer-chat.js';
+import { mountChannel } from './panels/channel.js';
 
 async function main() {
   wireErrorBanner();
@@ -20,6 +21,7 @@ async function main() {
   const ctx = createContext(AgoraRTM);
   mountSession(ctx);
   mountPeerChat(ctx);
+  mountChannel(ctx);
   window.demo = ctx; // handy in the devtools console
   document.body.dataset.sdk = 'ready';
 }

@@ -1,45 +1,6 @@
 // The demo app (www/) in two browser contexts: log in, chat peer to peer, log out.
 
-const STEP_MS = 10_000;
-
-const randomUid = (prefix) => `${prefix}-${Math.random().toString(36).slice(2, 10)}`;
-
-/** Opens the demo in a fresh browser context and waits until it has loaded the SDK. */
-async function openDemo(browser, baseUrl) {
-  const context = await browser.newContext();
-  const page = await context.newPage();
-  await page.goto(`${baseUrl}/`);
-  await page.waitForSelector('body[data-sdk="ready"], body[data-sdk="missing"]', { timeout: STEP_MS });
-  if ((await page.getAttribute('body', 'data-sdk')) !== 'ready') {
-    throw new Error(`demo could not load the SDK: ${await errorText(page)}`);
-  }
-  return page;
-}
-
-async function errorText(page) {
-  return (await page.isVisible('[data-testid="error"]'))
-    ? (await page.textContent('[data-testid="error-text"]')).trim()
-    : '(no error shown)';
-}
-
-/** Waits for the connection badge to show `state`; on timeout says what it shows instead. */
-async function waitForState(page, state, who) {
-  try {
-    await page.waitForSelector(`[data-testid="connection"][data-state="${state}"]`, { timeout: STEP_MS });
-  } catch {
-    const shown = await page.textContent('[data-testid="connection"]');
-    throw new Error(`${who}: expected state ${state}, the page shows "${shown.trim().replace(/\s+/g, ' ')}"; error banner: ${await errorText(page)}`);
-  }
-  return (await page.textContent('[data-testid="conn-reason"]')).trim();
-}
-
-async function login(page, uid, who) {
-  await page.fill('[data-testid="uid"]', uid);
-  await page.click('[data-testid="login"]');
-  const reason = await waitForState(page, 'CONNECTED', who);
-  if (reason !== 'LOGIN_SUCCESS') throw new Error(`${who}: CONNECTED with reason "${reason}", expected LOGIN_SUCCESS`);
-  if (await page.isVisible('[data-testid="error"]')) throw new Error(`${who}: error shown after login: ${await errorText(page)}`);
-}
+import { STEP_MS, errorText, login, logout, openDemo, randomUid, waitForState } from './helpers.mjs';
 
 export async function twoTabsChatPeerToPeer({ browser, baseUrl }) {
   const a = await openDemo(browser, baseUrl);
@@ -57,7 +18,7 @@ export async function twoTabsChatPeerToPeer({ browser, baseUrl }) {
   await a.click('[data-testid="send"]');
 
   // B sees it, attributed to A.
-  const received = `[data-testid="log-entry"][data-direction="received"][data-peer="${uidA}"]`;
+  const received = `[data-testid="peer-log"] [data-testid="log-entry"][data-direction="received"][data-peer="${uidA}"]`;
   try {
     await b.waitForSelector(received, { timeout: STEP_MS });
   } catch {
@@ -67,7 +28,7 @@ export async function twoTabsChatPeerToPeer({ browser, baseUrl }) {
   if (got !== text) throw new Error(`B got ${JSON.stringify(got)}, A sent ${JSON.stringify(text)}`);
 
   // A sees that the peer received it.
-  const sent = `[data-testid="log-entry"][data-direction="sent"][data-peer="${uidB}"]`;
+  const sent = `[data-testid="peer-log"] [data-testid="log-entry"][data-direction="sent"][data-peer="${uidB}"]`;
   try {
     await a.waitForSelector(`${sent}:not([data-status="sending"])`, { timeout: STEP_MS });
   } catch {
@@ -80,10 +41,7 @@ export async function twoTabsChatPeerToPeer({ browser, baseUrl }) {
   if ((await a.textContent(`${sent} [data-testid="entry-text"]`)) !== text) throw new Error("A's log shows a different text");
 
   // A logs out.
-  await a.click('[data-testid="logout"]');
-  const reason = await waitForState(a, 'DISCONNECTED', 'A after logout');
-  if (reason !== 'LOGOUT') throw new Error(`A: DISCONNECTED with reason "${reason}", expected LOGOUT`);
-  if (await a.isVisible('[data-testid="error"]')) throw new Error(`A: error shown after logout: ${await errorText(a)}`);
+  await logout(a, 'A');
   if (await a.isDisabled('[data-testid="login"]')) throw new Error('A: login button still disabled after logout');
   if (!(await a.isDisabled('[data-testid="send"]'))) throw new Error('A: send button enabled while logged out');
 

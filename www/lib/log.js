@@ -1,7 +1,9 @@
 // A conversation log: one <li> per message, plus short system lines.
 //
 // Message entries: data-testid="log-entry", data-direction="sent|received",
-// data-peer=<peer uid>, data-status (sent only) "sending|received|offline|failed".
+// data-peer=<peer uid> (the sender, or for sent entries the addressee: a peer uid
+// or a channel id), data-status (sent only) "sending|received|offline|sent|failed"
+// ("sent": a channel message the server has).
 // The message text is in [data-testid="entry-text"], the status in [data-testid="entry-status"].
 
 import { clock, h } from './ui.js';
@@ -10,6 +12,7 @@ const STATUS_LABEL = {
   sending: 'sending…',
   received: '✓ received by peer',
   offline: 'peer offline, not received',
+  sent: '✓ sent',
   failed: 'failed',
 };
 

@@ -1,0 +1,221 @@
+// Channel panel: join/leave one channel, its live member list and member count,
+// and the channel conversation.
+//
+// The RtmChannel belongs to the client that created it: it is dropped (listeners
+// removed) when that client logs out or is aborted, and when a new client is created.
+// While RECONNECTING the SDK keeps the channel and re-joins it by itself, so the
+// panel keeps it too and refreshes the member list once CONNECTED again.
+//
+// Test hooks: #channel-id, #join, #leave, #channel-status[data-state="idle|joining|joined|leaving"],
+// #member-count[data-count], #members > li[data-member][data-self], #channel-message,
+// #channel-send, #channel-log (entries as in lib/log.js; received entries carry the
+// sender's uid in data-peer, sent ones the channel id).
+
+import { createLog } from '../lib/log.js';
+import { clearError, formatError, h, showError } from '../lib/ui.js';
+
+export function mountChannel(ctx) {
+  const $ = (id) => document.getElementById(id);
+  const joinForm = $('channel-form');
+  const channelInput = $('channel-id');
+  const joinButton = $('join');
+  const leaveButton = $('leave');
+  const status = $('channel-status');
+  const countBadge = $('member-count');
+  const memberList = $('members');
+  const sendForm = $('channel-send-form');
+  const messageInput = $('channel-message');
+  const sendButton = $('channel-send');
+  const log = createLog($('channel-log'));
+
+  const params = new URLSearchParams(location.search);
+  if (params.has('channel')) channelInput.value = params.get('channel');
+
+  // The joined (or joining/leaving) channel, or null:
+  // { client, channel, id, phase: 'joining'|'joined'|'leaving', members: Set, count, pending }
+  // `pending` collects member events while a getMembers() call is in flight, so they
+  // can be replayed on top of its answer.
+  let current = null;
+
+  function render() {
+    const phase = current ? current.phase : 'idle';
+    joinButton.disabled = !ctx.online || current !== null;
+    leaveButton.disabled = phase !== 'joined';
+    channelInput.disabled = current !== null;
+    sendButton.disabled = phase !== 'joined' || !ctx.online;
+    messageInput.disabled = phase !== 'joined';
+    status.dataset.state = phase;
+    status.textContent = {
+      idle: 'Not in a channel',
+      joining: `Joining ${current?.id}…`,
+      joined: `In ${current?.id}`,
+      leaving: `Leaving ${current?.id}…`,
+    }[phase];
+  }
+
+  function renderMembers() {
+    const ids = current ? [...current.members].sort((a, b) => a.localeCompare(b)) : [];
+    memberList.replaceChildren(...ids.map((id) => {
+      const self = current.client === ctx.client && id === ctx.uid;
+      return h('li', { dataset: { testid: 'member', member: id, self: String(self) } },
+        id, self ? h('span', { class: 'you' }, ' (you)') : null);
+    }));
+  }
+
+  function renderCount() {
+    const count = current && typeof current.count === 'number' ? current.count : null;
+    countBadge.dataset.count = count === null ? '' : String(count);
+    countBadge.textContent = count === null ? '–' : String(count);
+  }
+
+  function renderAll() {
+    render();
+    renderMembers();
+    renderCount();
+  }
+
+  /** Forgets the current channel (the SDK has left it, or its client is gone). */
+  function drop(note) {
+    if (!current) return;
+    current.channel.removeAllListeners();
+    current = null;
+    if (note) log.system(note);
+    renderAll();
+  }
+
+  function memberEvent(state, op, memberId) {
+    if (state.pending) state.pending.push([op, memberId]);
+    if (op === 'add') state.members.add(memberId);
+    else state.members.delete(memberId);
+    renderMembers();
+  }
+
+  /** Replaces the member list with getMembers(), keeping events that arrive meanwhile. */
+  async function refreshMembers(state) {
+    state.pending = [];
+    try {
+      const ids = await state.channel.getMembers();
+      if (current !== state) return;
+      const members = new Set(ids);
+      for (const [op, memberId] of state.pending) {
+        if (op === 'add') members.add(memberId);
+        else members.delete(memberId);
+      }
+      state.members = members;
+      renderMembers();
+    } catch (err) {
+      if (current === state) showError(err);
+    } finally {
+      state.pending = null;
+    }
+  }
+
+  joinForm.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const client = ctx.client;
+    if (!client || current || !ctx.online) return;
+    clearError();
+    const id = channelInput.value;
+    let channel;
+    try {
+      channel = client.createChannel(id);
+    } catch (err) {
+      showError(err);
+      return;
+    }
+    const state = { client, channel, id, phase: 'joining', members: new Set(), count: null, pending: null };
+    const live = () => current === state;
+    channel.on('ChannelMessage', (message, memberId, props) => {
+      if (live()) log.received(memberId, message, props);
+    });
+    channel.on('MemberJoined', (memberId) => {
+      if (!live()) return;
+      memberEvent(state, 'add', memberId);
+      log.system(`${memberId} joined`);
+    });
+    channel.on('MemberLeft', (memberId) => {
+      if (!live()) return;
+      memberEvent(state, 'delete', memberId);
+      log.system(`${memberId} left`);
+    });
+    channel.on('MemberCountUpdated', (count) => {
+      if (!live()) return;
+      state.count = count;
+      renderCount();
+    });
+    current = state;
+    renderAll();
+
+    try {
+      await channel.join();
+    } catch (err) {
+      if (live()) {
+        drop();
+        showError(err);
+      }
+      return;
+    }
+    if (!live()) return;
+    state.phase = 'joined';
+    log.system(`joined ${id}`);
+    render();
+    await refreshMembers(state);
+  });
+
+  leaveButton.addEventListener('click', async () => {
+    const state = current;
+    if (!state || state.phase !== 'joined') return;
+    clearError();
+    state.phase = 'leaving';
+    render();
+    try {
+      await state.channel.leave();
+      if (current === state) drop(`left ${state.id}`);
+    } catch (err) {
+      if (current !== state) return;
+      state.phase = 'joined';
+      render();
+      showError(err);
+    }
+  });
+
+  sendForm.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const state = current;
+    const text = messageInput.value;
+    if (!state || state.phase !== 'joined' || !text) return;
+    const entry = log.sent(state.id, { text });
+    messageInput.value = '';
+    messageInput.focus();
+    try {
+      await state.channel.sendMessage({ text });
+      entry.setStatus('sent');
+    } catch (err) {
+      entry.setStatus('failed', formatError(err));
+      showError(err);
+    }
+  });
+
+  let lastState = ctx.state;
+
+  ctx.on('client', () => {
+    // The previous client is gone, and its channel with it.
+    if (current) drop(`left ${current.id} (new client)`);
+    lastState = ctx.state;
+    render();
+  });
+
+  ctx.on('state', (state, reason) => {
+    const was = lastState;
+    lastState = state;
+    if (current && (state === 'DISCONNECTED' || state === 'ABORTED')) {
+      drop(`left ${current.id} (${state} ${reason})`);
+    } else if (current && current.phase === 'joined' && state === 'CONNECTED' && was === 'RECONNECTING') {
+      // Re-joined by the SDK; events may have been missed while away.
+      refreshMembers(current);
+    }
+    render();
+  });
+
+  renderAll();
+}
