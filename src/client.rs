@@ -57,6 +57,13 @@ impl RtmClient {
         promise(async move { send_to_peer(core, message, peer_id, options).await })
     }
 
+    /// Replaces the session's token (`TokenPrivilegeWillExpire`, `TokenExpired`).
+    #[wasm_bindgen(js_name = renewToken)]
+    pub fn renew_token(&self, token: JsValue) -> Promise {
+        let core = self.core.clone();
+        promise(async move { login::renew_token(core, token).await.map(|()| JsValue::UNDEFINED) })
+    }
+
     /// Builds a message object, inferring `messageType`.
     #[wasm_bindgen(js_name = createMessage)]
     pub fn create_message(&self, partial: JsValue) -> JsValue {

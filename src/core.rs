@@ -65,6 +65,11 @@ pub struct Core {
     next_request_id: Cell<u32>,
     /// The API's per-client rates, checked before the server checks them again.
     pub budgets: RefCell<Budgets>,
+    /// The server's secret for resuming the current session after a drop.
+    pub resume_token: RefCell<Option<String>>,
+    /// The `seq` of the last push handled: what a resume continues from, and
+    /// how replayed duplicates are recognised.
+    pub last_seq: Cell<u64>,
     /// Channels joined (or being joined), by id: where channel pushes go.
     pub channels: RefCell<HashMap<String, Rc<ChannelInner>>>,
 }
@@ -88,6 +93,8 @@ impl Core {
             pending: RefCell::new(HashMap::new()),
             next_request_id: Cell::new(1),
             budgets: RefCell::new(Budgets::default()),
+            resume_token: RefCell::new(None),
+            last_seq: Cell::new(0),
             channels: RefCell::new(HashMap::new()),
         })
     }
@@ -261,8 +268,7 @@ impl Core {
         if let Some(why) = self.kicked.take() {
             if !why.should_retry() {
                 self.bump_generation();
-                *self.credentials.borrow_mut() = None;
-                self.forget_channels();
+                self.forget_session();
                 self.set_state(State::ABORTED, why);
                 return;
             }
@@ -282,9 +288,20 @@ impl Core {
                 return;
             }
         };
-        match frame {
-            ServerFrame::Reply { id, result } => self.finish(id, result.map_err(RequestError::Refused)),
-            ServerFrame::Push(Push::PeerMessage { delivery, from, payload, ts, offline }) => {
+        let push = match frame {
+            ServerFrame::Reply { id, result } => {
+                return self.finish(id, result.map_err(RequestError::Refused))
+            }
+            ServerFrame::Push { seq, push } => {
+                if seq <= self.last_seq.get() {
+                    return; // replayed after a resume, and already handled
+                }
+                self.last_seq.set(seq);
+                push
+            }
+        };
+        match push {
+            Push::PeerMessage { delivery, from, payload, ts, offline } => {
                 // Acknowledge first: the app now has it, whatever its listeners do.
                 self.notify(Request::PeerAck { delivery });
                 let args = [
@@ -294,8 +311,9 @@ impl Core {
                 ];
                 self.emitter.emit("MessageFromPeer", &args);
             }
-            ServerFrame::Push(Push::Kicked { reason }) => self.kicked.set(Some(reason)),
-            ServerFrame::Push(Push::ChannelMessage { channel, from, payload, ts }) => {
+            Push::Kicked { reason } => self.kicked.set(Some(reason)),
+            Push::TokenWillExpire => self.emitter.emit("TokenPrivilegeWillExpire", &[]),
+            Push::ChannelMessage { channel, from, payload, ts } => {
                 let args = [
                     crate::message::to_js(&payload),
                     JsValue::from_str(&from),
@@ -303,13 +321,13 @@ impl Core {
                 ];
                 self.emit_channel(&channel, "ChannelMessage", &args);
             }
-            ServerFrame::Push(Push::MemberJoined { channel, uid }) => {
+            Push::MemberJoined { channel, uid } => {
                 self.emit_channel(&channel, "MemberJoined", &[JsValue::from_str(&uid)]);
             }
-            ServerFrame::Push(Push::MemberLeft { channel, uid }) => {
+            Push::MemberLeft { channel, uid } => {
                 self.emit_channel(&channel, "MemberLeft", &[JsValue::from_str(&uid)]);
             }
-            ServerFrame::Push(Push::MemberCount { channel, count }) => {
+            Push::MemberCount { channel, count } => {
                 self.emit_channel(&channel, "MemberCountUpdated", &[JsValue::from(count)]);
             }
         }
@@ -322,7 +340,14 @@ impl Core {
         }
     }
 
-    /// The session ended: no channel is joined any more.
+    /// The session ended: forget it (its resume secret, its channels).
+    pub fn forget_session(&self) {
+        *self.credentials.borrow_mut() = None;
+        *self.resume_token.borrow_mut() = None;
+        self.forget_channels();
+    }
+
+    /// No channel is joined any more.
     pub fn forget_channels(&self) {
         let channels: Vec<_> = self.channels.borrow_mut().drain().map(|(_, c)| c).collect();
         for channel in channels {

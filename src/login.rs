@@ -1,11 +1,13 @@
-//! Logging in, logging out, and logging in again after the link drops.
+//! Logging in, logging out, renewing the token, and getting the session back
+//! after the link drops: first by resuming it (nothing missed), else by
+//! logging in again and re-joining the channels.
 
 use crate::core::{Core, Credentials};
 use crate::errors::{self, RequestError};
 use futures_util::future::{select, Either};
 use gloo_timers::future::TimeoutFuture;
-use rtm_protocol::codes::{LoginError, LogoutError};
-use rtm_protocol::limits::{self, LOGIN_TIMEOUT_MS};
+use rtm_protocol::codes::{LoginError, LogoutError, RenewTokenError};
+use rtm_protocol::limits::{self, LOGIN_TIMEOUT_MS, REQUEST_TIMEOUT_MS};
 use rtm_protocol::{ConnectionChangeReason as Reason, ConnectionState as State, OpError, Reply, Request};
 use std::rc::Rc;
 
@@ -13,14 +15,34 @@ use std::rc::Rc;
 enum Failure {
     /// The network or server was not reachable: try again.
     Retry,
+    /// The token has expired: try again once the app renews it.
+    TokenExpired(OpError),
     /// The server refused: trying again would not help.
     Refused(OpError),
     /// A logout (or newer login) started meanwhile.
     Superseded,
 }
 
-/// One attempt: open a link and log in on it.
-async fn establish(core: &Rc<Core>, generation: u64, creds: &Credentials) -> Result<(), Failure> {
+/// How a session was established.
+#[derive(PartialEq, Eq)]
+enum Established {
+    /// The old session was resumed: channels and missed pushes included.
+    Resumed,
+    /// A new session: channels must be joined again.
+    Fresh,
+}
+
+fn login_error(e: rtm_protocol::ErrorReply) -> Failure {
+    let e = errors::from_reply(e, |c| LoginError::from_code(c).map(LoginError::kind));
+    if e.code == LoginError::TOKEN_EXPIRED.code() {
+        Failure::TokenExpired(e)
+    } else {
+        Failure::Refused(e)
+    }
+}
+
+/// One attempt: open a link, resume the session if there is one, else log in.
+async fn establish(core: &Rc<Core>, generation: u64, resume: bool) -> Result<Established, Failure> {
     let opened = core.open_link().await.unwrap_or(false);
     if core.generation() != generation {
         return Err(Failure::Superseded);
@@ -28,41 +50,44 @@ async fn establish(core: &Rc<Core>, generation: u64, creds: &Credentials) -> Res
     if !opened {
         return Err(Failure::Retry);
     }
-    let req =
-        Request::Login { app_id: core.app_id.clone(), uid: creds.uid.clone(), token: creds.token.clone() };
+    let Some(creds) = core.credentials.borrow().clone() else { return Err(Failure::Superseded) };
+    let resume_token = core.resume_token.borrow().clone().filter(|_| resume);
+    if let Some(resume) = resume_token {
+        let req = Request::Resume {
+            app_id: core.app_id.clone(),
+            uid: creds.uid.clone(),
+            token: creds.token.clone(),
+            resume,
+            last_seq: core.last_seq.get(),
+        };
+        let reply = core.request(req, LOGIN_TIMEOUT_MS).await.unwrap_or(Err(RequestError::LinkLost));
+        if core.generation() != generation {
+            return Err(Failure::Superseded);
+        }
+        match reply {
+            Ok(Reply::Resumed { .. }) => return Ok(Established::Resumed),
+            // The session is gone: log in anew on this same link.
+            Err(RequestError::Refused(e)) if e.code == LoginError::REJECTED.code() => {}
+            Err(RequestError::Refused(e)) => return Err(login_error(e)),
+            Ok(_) | Err(RequestError::Timeout | RequestError::LinkLost) => return Err(Failure::Retry),
+        }
+    }
+    let req = Request::Login { app_id: core.app_id.clone(), uid: creds.uid, token: creds.token };
     let reply = core.request(req, LOGIN_TIMEOUT_MS).await.unwrap_or(Err(RequestError::LinkLost));
     if core.generation() != generation {
         return Err(Failure::Superseded);
     }
     match reply {
-        Ok(Reply::LoggedIn { .. }) => Ok(()),
+        Ok(Reply::LoggedIn { resume, .. }) => {
+            *core.resume_token.borrow_mut() = Some(resume);
+            core.last_seq.set(0);
+            Ok(Established::Fresh)
+        }
         Ok(other) => {
             Err(Failure::Refused(LoginError::UNKNOWN.err(format!("unexpected login reply {other:?}"))))
         }
-        Err(RequestError::Refused(e)) => {
-            Err(Failure::Refused(errors::from_reply(e, |c| LoginError::from_code(c).map(LoginError::kind))))
-        }
+        Err(RequestError::Refused(e)) => Err(login_error(e)),
         Err(RequestError::Timeout | RequestError::LinkLost) => Err(Failure::Retry),
-    }
-}
-
-/// Keeps attempting with jittered backoff until one succeeds or cannot.
-async fn establish_with_retries(
-    core: &Rc<Core>,
-    generation: u64,
-    creds: &Credentials,
-) -> Result<(), Failure> {
-    let mut attempt = 0;
-    loop {
-        match establish(core, generation, creds).await {
-            Err(Failure::Retry) => {}
-            other => return other,
-        }
-        TimeoutFuture::new(crate::backoff::delay_ms(attempt, js_sys::Math::random())).await;
-        attempt += 1;
-        if core.generation() != generation {
-            return Err(Failure::Superseded);
-        }
     }
 }
 
@@ -83,7 +108,7 @@ fn read_login_options(options: &wasm_bindgen::JsValue) -> Result<Credentials, Op
     Ok(Credentials { uid, token })
 }
 
-/// `login({uid, token})`.
+/// `login({uid, token})`: retries unreachable servers within the 12 s budget.
 pub async fn login(core: Rc<Core>, options: wasm_bindgen::JsValue) -> Result<(), OpError> {
     let creds = read_login_options(&options)?;
     if !core.state().may_login() {
@@ -94,28 +119,39 @@ pub async fn login(core: Rc<Core>, options: wasm_bindgen::JsValue) -> Result<(),
         return Err(LoginError::ALREADY_LOGIN.err(why));
     }
     let generation = core.bump_generation();
-    *core.credentials.borrow_mut() = Some(creds.clone());
+    *core.credentials.borrow_mut() = Some(creds);
+    *core.resume_token.borrow_mut() = None;
     core.set_state(State::CONNECTING, Reason::LOGIN);
 
-    let attempt = Box::pin(establish_with_retries(&core, generation, &creds));
-    let outcome = match select(attempt, TimeoutFuture::new(LOGIN_TIMEOUT_MS)).await {
+    let attempts = async {
+        let mut attempt = 0;
+        loop {
+            match establish(&core, generation, false).await {
+                Err(Failure::Retry) => {}
+                other => return other,
+            }
+            TimeoutFuture::new(crate::backoff::delay_ms(attempt, js_sys::Math::random())).await;
+            attempt += 1;
+        }
+    };
+    let outcome = match select(Box::pin(attempts), TimeoutFuture::new(LOGIN_TIMEOUT_MS)).await {
         Either::Left((result, _)) => result.map_err(Some),
         Either::Right(((), _)) => Err(None),
     };
+    if core.generation() != generation {
+        return Err(LoginError::ABORTED_BY_LOGOUT.err("logout() was called before login completed"));
+    }
     match outcome {
-        Ok(()) => {
+        Ok(_) => {
             core.set_state(State::CONNECTED, Reason::LOGIN_SUCCESS);
             Ok(())
-        }
-        Err(Some(Failure::Superseded)) => {
-            Err(LoginError::ABORTED_BY_LOGOUT.err("logout() was called before login completed"))
         }
         Err(failure) => {
             core.bump_generation();
             core.drop_link();
-            *core.credentials.borrow_mut() = None;
+            core.forget_session();
             let (reason, err) = match failure {
-                Some(Failure::Refused(e)) => (Reason::LOGIN_FAILURE, e),
+                Some(Failure::Refused(e) | Failure::TokenExpired(e)) => (Reason::LOGIN_FAILURE, e),
                 _ => (
                     Reason::LOGIN_TIMEOUT,
                     LoginError::TIMEOUT.err(format!(
@@ -145,17 +181,48 @@ pub async fn logout(core: Rc<Core>) -> Result<(), OpError> {
         let _ = select(closed, TimeoutFuture::new(1_000)).await;
     }
     core.drop_link();
-    *core.credentials.borrow_mut() = None;
-    core.forget_channels();
+    core.forget_session();
     core.set_state(State::DISCONNECTED, Reason::LOGOUT);
     Ok(())
 }
 
-/// Joins again, on the new session, every channel that was joined.
+/// `renewToken(token)`: on a live session the server checks it; while
+/// (re)connecting it is kept for the next attempt.
+pub async fn renew_token(core: Rc<Core>, token: wasm_bindgen::JsValue) -> Result<(), OpError> {
+    let token = token
+        .as_string()
+        .filter(|t| !t.is_empty() && t.len() <= limits::MAX_TOKEN_BYTES)
+        .ok_or_else(|| RenewTokenError::INVALID_ARGUMENT.err("the token must be a non-empty string"))?;
+    match core.state().state {
+        State::DISCONNECTED | State::ABORTED => {
+            return Err(RenewTokenError::USER_NOT_LOGGED_IN.err("not logged in: renewToken() needs a session"))
+        }
+        State::CONNECTING | State::RECONNECTING => {
+            if let Some(creds) = core.credentials.borrow_mut().as_mut() {
+                creds.token = Some(token);
+            }
+            return Ok(());
+        }
+        State::CONNECTED => {}
+    }
+    const RENEW: errors::Family = errors::Family {
+        kind_of: |c| RenewTokenError::from_code(c).map(RenewTokenError::kind),
+        lost: |m| RenewTokenError::FAILURE.err(m),
+        timeout: |m| RenewTokenError::FAILURE.err(m),
+    };
+    let reply = core.request(Request::RenewToken { token: token.clone() }, REQUEST_TIMEOUT_MS).await;
+    errors::settle(reply, &RENEW)?;
+    if let Some(creds) = core.credentials.borrow_mut().as_mut() {
+        creds.token = Some(token);
+    }
+    Ok(())
+}
+
+/// Joins, on a new session, every channel that was joined.
 async fn rejoin_channels(core: &Rc<Core>) {
     let ids: Vec<String> = core.channels.borrow().keys().cloned().collect();
     for id in ids {
-        let reply = core.request(Request::Join { channel: id.clone() }, limits::REQUEST_TIMEOUT_MS).await;
+        let reply = core.request(Request::Join { channel: id.clone() }, REQUEST_TIMEOUT_MS).await;
         if !matches!(reply, Ok(Ok(Reply::Done))) {
             core.log(
                 crate::log::Level::Warn,
@@ -165,28 +232,44 @@ async fn rejoin_channels(core: &Rc<Core>) {
     }
 }
 
-/// After an unexpected drop: log in again with the same credentials until it
-/// works, the server refuses, or the app logs out.
+/// After an unexpected drop: resume (or log in again) with jittered backoff
+/// until it works, the server refuses, or the app logs out. An expired token
+/// fires TokenExpired once and waits for `renewToken()`.
 pub async fn reconnect(core: Rc<Core>, generation: u64) {
-    let Some(creds) = core.credentials.borrow().clone() else { return };
-    TimeoutFuture::new(crate::backoff::delay_ms(0, js_sys::Math::random())).await;
-    if core.generation() != generation {
-        return;
-    }
-    match establish_with_retries(&core, generation, &creds).await {
-        Ok(()) => {
-            rejoin_channels(&core).await;
-            if core.generation() == generation {
-                core.set_state(State::CONNECTED, Reason::LOGIN_SUCCESS);
+    let mut attempt = 0;
+    let mut told_expired = false;
+    loop {
+        TimeoutFuture::new(crate::backoff::delay_ms(attempt, js_sys::Math::random())).await;
+        if core.generation() != generation {
+            return;
+        }
+        match establish(&core, generation, true).await {
+            Ok(how) => {
+                if how == Established::Fresh {
+                    rejoin_channels(&core).await;
+                }
+                if core.generation() == generation {
+                    core.set_state(State::CONNECTED, Reason::LOGIN_SUCCESS);
+                }
+                return;
             }
+            Err(Failure::Retry) => attempt += 1,
+            Err(Failure::TokenExpired(_)) => {
+                if !told_expired {
+                    told_expired = true;
+                    core.emitter.emit("TokenExpired", &[]);
+                }
+                attempt += 1;
+            }
+            Err(Failure::Refused(e)) => {
+                core.log(crate::log::Level::Warn, &format!("reconnect refused: {}", e.message));
+                core.bump_generation();
+                core.drop_link();
+                core.forget_session();
+                core.set_state(State::ABORTED, Reason::LOGIN_FAILURE);
+                return;
+            }
+            Err(Failure::Superseded) => return,
         }
-        Err(Failure::Refused(e)) => {
-            core.log(crate::log::Level::Warn, &format!("reconnect refused: {}", e.message));
-            core.bump_generation();
-            core.drop_link();
-            core.forget_channels();
-            core.set_state(State::ABORTED, Reason::LOGIN_FAILURE);
-        }
-        Err(Failure::Superseded | Failure::Retry) => {}
     }
 }

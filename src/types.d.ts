@@ -159,6 +159,10 @@ export declare namespace RtmEvents {
       reason: RtmStatusCode.ConnectionChangeReason,
     ) => void;
     MessageFromPeer: (message: RtmReceivedMessage, peerId: string, messageProps: ReceivedMessageProperties) => void;
+    /** The token expires in 30 s: call `renewToken()`. */
+    TokenPrivilegeWillExpire: () => void;
+    /** Reconnecting failed because the token expired: call `renewToken()` and the SDK retries with it. */
+    TokenExpired: () => void;
   }
   interface RtmChannelEvents {
     /** A message from another member (never your own). */
@@ -194,6 +198,8 @@ export declare class RtmClient extends RtmEventEmitter<RtmEvents.RtmClientEvents
   login(options: { uid: string; token?: string }): Promise<void>;
   /** Logs out; resolves once the connection is closed. */
   logout(): Promise<void>;
+  /** Replaces the session's token. Rejects with RENEW_TOKEN_ERR_* (2 empty, 5 expired, 6 invalid, 102 not logged in). */
+  renewToken(token: string): Promise<void>;
   sendMessageToPeer(
     message: RtmMessage,
     peerId: string,

@@ -47,6 +47,16 @@ pub fn decode_prefix<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, DecodeError
     postcard::take_from_bytes(bytes).map(|(value, _)| value).map_err(|e| DecodeError(e.to_string()))
 }
 
+/// The bytes of `ServerFrame::Push { seq, push }` from `push_body`, the
+/// encoding of the `Push` alone: a channel message is encoded once and framed
+/// per recipient, whose sequence numbers differ.
+pub fn push_frame(seq: u64, push_body: &[u8]) -> Vec<u8> {
+    // postcard: the variant index of `ServerFrame::Push` (1), then its fields.
+    let mut frame = postcard::to_allocvec(&(1u32, seq)).expect("integers always encode");
+    frame.extend_from_slice(push_body);
+    frame
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -67,6 +77,15 @@ mod tests {
         assert!(encoded.len() < 256 + 16, "raw bytes travel as bytes: {} bytes", encoded.len());
         let back: ClientFrame = decode(&encoded).unwrap();
         assert_eq!(back, frame);
+    }
+
+    #[test]
+    fn push_frame_is_the_encoding_of_a_push() {
+        let push = Push::MemberJoined { channel: "c".into(), uid: "u".into() };
+        for seq in [1, 127, 128, u64::MAX] {
+            let whole = encode(&ServerFrame::Push { seq, push: push.clone() });
+            assert_eq!(push_frame(seq, &encode(&push)), whole, "seq {seq}");
+        }
     }
 
     #[test]

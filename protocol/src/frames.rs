@@ -90,6 +90,26 @@ pub enum Request {
         /// 1–32 channel ids.
         channels: Vec<String>,
     },
+    /// The first request on a new connection after a dropped one: take the
+    /// session back (its channels, and every push after `last_seq`). Replied
+    /// with [`Reply::Resumed`], or an error, after which the client logs in anew.
+    Resume {
+        /// As in [`Request::Login`].
+        app_id: String,
+        /// As in [`Request::Login`].
+        uid: String,
+        /// As in [`Request::Login`] (checked again: it may have expired).
+        token: Option<String>,
+        /// [`Reply::LoggedIn::resume`] of the session.
+        resume: String,
+        /// The `seq` of the last push the client processed.
+        last_seq: u64,
+    },
+    /// `renewToken()`: replaces the session's token. Replied with [`Reply::Done`].
+    RenewToken {
+        /// The new token.
+        token: String,
+    },
 }
 
 /// A message body, as the app gave it.
@@ -127,8 +147,15 @@ pub enum ServerFrame {
         /// What happened.
         result: Result<Reply, ErrorReply>,
     },
-    /// An event the client did not ask for.
-    Push(Push),
+    /// An event the client did not ask for. `seq` counts the pushes of a
+    /// session from 1, so a resumed session can replay what was missed and the
+    /// client can drop what it already has.
+    Push {
+        /// Position in the session's push sequence.
+        seq: u64,
+        /// The event.
+        push: Push,
+    },
 }
 
 /// Successful answers.
@@ -140,6 +167,10 @@ pub enum Reply {
         server_ts: u64,
         /// The server's name and version, e.g. `rtm-server 0.1.0`.
         server: String,
+        /// Secret naming this session in a later [`Request::Resume`].
+        resume: String,
+        /// How long the server keeps the session after its connection drops (ms).
+        grace_ms: u64,
     },
     /// The request was carried out and has nothing to report.
     Done,
@@ -158,6 +189,11 @@ pub enum Reply {
     MemberCounts {
         /// One count per channel asked for (0 for an empty channel).
         counts: Vec<u32>,
+    },
+    /// [`Request::Resume`] succeeded: the pushes the client missed follow.
+    Resumed {
+        /// The server's clock (ms since the Unix epoch).
+        server_ts: u64,
     },
 }
 
@@ -235,4 +271,7 @@ pub enum Push {
         /// Why: REMOTE_LOGIN, BANNED_BY_SERVER, TOKEN_EXPIRED, INTERRUPTED.
         reason: crate::ConnectionChangeReason,
     },
+    /// The session's token expires in 30 s: call `renewToken()`
+    /// (`TokenPrivilegeWillExpire`).
+    TokenWillExpire,
 }

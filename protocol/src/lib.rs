@@ -18,7 +18,7 @@ pub mod frames;
 pub mod limits;
 pub mod rate;
 
-pub use codec::{decode, decode_prefix, encode, DecodeError};
+pub use codec::{decode, decode_prefix, encode, push_frame, DecodeError};
 pub use codes::{ConnectionChangeReason, ConnectionState, ErrorKind, OpError};
 pub use frames::{ClientFrame, ErrorReply, Payload, Push, Reply, Request, ServerFrame};
 

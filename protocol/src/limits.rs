@@ -42,6 +42,11 @@ pub const MEMBER_COUNT_INTERVAL_LARGE_MS: u64 = 3_000;
 /// `getChannelMemberCount()` takes 1 to this many channel ids.
 pub const MAX_COUNT_CHANNELS: usize = 32;
 
+/// `TokenPrivilegeWillExpire` this long before the token expires (s).
+pub const TOKEN_WARNING_SECS: u64 = 30;
+/// Pushes a session keeps for replay after its connection drops.
+pub const REPLAY_PUSHES: usize = 1_024;
+
 /// Longest app id, in bytes (Agora's are 32 hex digits).
 pub const MAX_APP_ID_BYTES: usize = 64;
 /// Longest login token, in bytes.

@@ -2,8 +2,8 @@
 //!
 //! Membership lives in the engine (so counts and lists span nodes); this file
 //! keeps only which local sessions are in which channel, to fan out what the
-//! broker delivers. A channel message is encoded once per node and the same
-//! bytes go to every member's bounded queue.
+//! broker delivers. A channel push is encoded once per node and the same bytes
+//! go to every member (framed with each member's sequence number on the way out).
 
 use crate::engine::{ChannelEvent, SessionRef};
 use crate::hub::{now_ms, Hub};
@@ -14,7 +14,7 @@ use rtm_protocol::codes::{
 };
 use rtm_protocol::limits::{self, MEMBER_EVENTS_MAX_MEMBERS};
 use rtm_protocol::rate::JoinRefusal;
-use rtm_protocol::{encode, OpError, Payload, Push, ServerFrame};
+use rtm_protocol::{encode, OpError, Payload, Push};
 use std::collections::HashMap;
 use std::sync::{Arc, Weak};
 use std::time::{Duration, Instant};
@@ -229,9 +229,9 @@ impl Hub {
                 (Push::MemberLeft { channel: channel_id, uid }, session)
             }
         };
-        let frame: Bytes = encode(&ServerFrame::Push(push)).into();
+        let body: Bytes = encode(&push).into();
         for session in self.local_members(app, channel, Some(skip)) {
-            session.outbox.send_bytes(frame.clone());
+            session.push_body(body.clone());
         }
     }
 
@@ -263,13 +263,13 @@ impl Hub {
                 local.dirty = false;
                 local.last_count_push = Some(now);
                 let push = Push::MemberCount { channel: channel.clone(), count: local.count };
-                let frame: Bytes = encode(&ServerFrame::Push(push)).into();
-                due.push((frame, local.members.values().cloned().collect::<Vec<_>>()));
+                let body: Bytes = encode(&push).into();
+                due.push((body, local.members.values().cloned().collect::<Vec<_>>()));
             }
         }
-        for (frame, members) in due {
+        for (body, members) in due {
             for session in members {
-                session.outbox.send_bytes(frame.clone());
+                session.push_body(body.clone());
             }
         }
     }

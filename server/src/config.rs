@@ -3,12 +3,17 @@
 //!
 //! ```toml
 //! # rtm-server.toml
+//! development = false       # true: app ids not listed log in without a token
+//!
 //! [[apps]]
 //! id = "970CA35de60c44645bbae8a215061b33"
+//! certificate = "5CFd2fd1755d40ecb72977518be15d3b"  # optional: then tokens are required
 //!
 //! [limits]
-//! queue_capacity = 1024     # outbound frames buffered per connection
-//! max_connections = 10000   # concurrent WebSocket connections
+//! queue_capacity = 1024        # outbound frames buffered per connection
+//! max_connections = 10000      # concurrent WebSocket connections
+//! offline_max_messages = 200   # stored offline messages per user
+//! offline_max_age_days = 7
 //! ```
 //!
 //! Without a file (or with no `[[apps]]`), any app id logs in without a token:
@@ -17,14 +22,18 @@
 use anyhow::Context;
 use clap::Parser;
 use serde::Deserialize;
-use std::collections::HashSet;
+use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 /// rtm-server: the self-hosted server behind the rtm-wasm SDK.
 #[derive(Debug, Parser)]
 #[command(name = "rtm-server", version, about)]
 pub struct Cli {
+    /// A tool instead of the server.
+    #[command(subcommand)]
+    pub command: Option<Command>,
     /// Address to listen on; port 0 picks a free port.
     #[arg(long, env = "RTM_LISTEN", default_value = "127.0.0.1:8080")]
     pub listen: SocketAddr,
@@ -34,16 +43,45 @@ pub struct Cli {
     /// TOML file with `[[apps]]` and `[limits]`.
     #[arg(long, env = "RTM_CONFIG")]
     pub config: Option<PathBuf>,
+    /// Folder of the embedded store (offline messages, SQLite).
+    #[arg(long, env = "RTM_DATA_DIR", default_value = "data")]
+    pub data_dir: PathBuf,
+    /// How long a session whose connection dropped stays in its channels,
+    /// waiting for the client to come back (seconds).
+    #[arg(long, env = "RTM_GRACE_SECS", default_value_t = 30)]
+    pub grace_secs: u64,
     /// Log filter, in tracing's env-filter syntax.
     #[arg(long, env = "RTM_LOG", default_value = "info")]
     pub log: String,
+}
+
+/// Tools.
+#[derive(Debug, clap::Subcommand)]
+pub enum Command {
+    /// Prints an RTM login token (AccessToken2, "007") for app servers and tests.
+    Token {
+        /// The app id.
+        #[arg(long)]
+        app_id: String,
+        /// The app certificate.
+        #[arg(long)]
+        certificate: String,
+        /// The user id the token logs in.
+        #[arg(long)]
+        uid: String,
+        /// Seconds until the token expires.
+        #[arg(long, default_value_t = 3600)]
+        expire: u32,
+    },
 }
 
 /// The TOML file.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FileConfig {
-    /// Apps allowed to log in. Empty: any app id (development mode).
+    /// Apps not listed log in without a token (default: true when no app is listed).
+    pub development: Option<bool>,
+    /// Apps allowed to log in.
     #[serde(default)]
     pub apps: Vec<AppConfig>,
     /// Limits.
@@ -57,6 +95,8 @@ pub struct FileConfig {
 pub struct AppConfig {
     /// The app id clients pass to `createInstance`.
     pub id: String,
+    /// With a certificate, logins need a valid token (006 or 007).
+    pub certificate: Option<String>,
 }
 
 /// `[limits]`.
@@ -65,13 +105,22 @@ pub struct AppConfig {
 pub struct Limits {
     /// Frames buffered for one connection before it is dropped as too slow.
     pub queue_capacity: usize,
-    /// Concurrent connections; more wait for a free slot.
+    /// Concurrent connections; more are refused with 503.
     pub max_connections: usize,
+    /// Offline messages kept per user (the oldest go first).
+    pub offline_max_messages: u32,
+    /// Offline messages older than this are dropped.
+    pub offline_max_age_days: u32,
 }
 
 impl Default for Limits {
     fn default() -> Self {
-        Limits { queue_capacity: 1024, max_connections: 10_000 }
+        Limits {
+            queue_capacity: 1024,
+            max_connections: 10_000,
+            offline_max_messages: 200,
+            offline_max_age_days: 7,
+        }
     }
 }
 
@@ -82,8 +131,14 @@ pub struct Config {
     pub listen: SocketAddr,
     /// Static folder.
     pub www: PathBuf,
-    /// Allowed app ids; `None` is development mode (any app id).
-    pub apps: Option<HashSet<String>>,
+    /// Listed apps and their certificates.
+    pub apps: HashMap<String, Option<String>>,
+    /// Apps not listed log in without a token.
+    pub development: bool,
+    /// Where the store lives; `None` keeps it in memory (tests).
+    pub data_dir: Option<PathBuf>,
+    /// How long a dropped session waits for its client.
+    pub grace: Duration,
     /// Limits.
     pub limits: Limits,
 }
@@ -100,21 +155,28 @@ impl Config {
             }
             None => FileConfig::default(),
         };
-        let mut apps = HashSet::new();
+        let mut apps = HashMap::new();
         for app in &file.apps {
             anyhow::ensure!(
                 rtm_protocol::limits::validate_app_id(&app.id),
                 "config: app id {:?} must be 1-64 printable ASCII characters",
                 app.id
             );
-            anyhow::ensure!(apps.insert(app.id.clone()), "config: app id {:?} is listed twice", app.id);
+            if let Some(cert) = &app.certificate {
+                anyhow::ensure!(!cert.is_empty(), "config: the certificate of app {:?} is empty", app.id);
+            }
+            let duplicate = apps.insert(app.id.clone(), app.certificate.clone()).is_some();
+            anyhow::ensure!(!duplicate, "config: app id {:?} is listed twice", app.id);
         }
         anyhow::ensure!(file.limits.queue_capacity > 0, "config: limits.queue_capacity must be > 0");
         anyhow::ensure!(file.limits.max_connections > 0, "config: limits.max_connections must be > 0");
         Ok(Config {
             listen: cli.listen,
             www: cli.www.clone().unwrap_or_else(default_www),
-            apps: (!apps.is_empty()).then_some(apps),
+            development: file.development.unwrap_or(apps.is_empty()),
+            apps,
+            data_dir: Some(cli.data_dir.clone()),
+            grace: Duration::from_secs(cli.grace_secs),
             limits: file.limits,
         })
     }
@@ -124,7 +186,10 @@ impl Config {
         Config {
             listen: "127.0.0.1:0".parse().unwrap(),
             www: default_www(),
-            apps: None,
+            apps: HashMap::new(),
+            development: true,
+            data_dir: None,
+            grace: Duration::from_secs(30),
             limits: Limits::default(),
         }
     }
@@ -150,8 +215,13 @@ mod tests {
 
     #[test]
     fn file_with_apps_and_limits() {
-        let f = parse("[[apps]]\nid = \"a1\"\n[limits]\nqueue_capacity = 8\n").unwrap();
+        let f = parse(
+            "development = true\n[[apps]]\nid = \"a1\"\ncertificate = \"c\"\n[limits]\nqueue_capacity = 8\n",
+        )
+        .unwrap();
         assert_eq!(f.apps[0].id, "a1");
+        assert_eq!(f.apps[0].certificate.as_deref(), Some("c"));
+        assert_eq!(f.development, Some(true));
         assert_eq!(f.limits.queue_capacity, 8);
         assert_eq!(f.limits.max_connections, 10_000);
     }

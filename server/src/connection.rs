@@ -8,11 +8,14 @@
 use crate::hub::Hub;
 use crate::session::{close, CloseReason, Outbound, Outbox, SessionHandle};
 use axum::extract::ws::{CloseFrame, Message, WebSocket};
+use bytes::Bytes;
 use futures_util::{SinkExt, StreamExt};
-use rtm_protocol::codes::{LoginError, LogoutError, PeerMessageError};
+use rtm_protocol::codes::{LoginError, LogoutError, PeerMessageError, RenewTokenError};
 use rtm_protocol::frames::ClientFrameId;
-use rtm_protocol::limits::{self, MAX_FRAME_BYTES};
-use rtm_protocol::{decode, decode_prefix, ClientFrame, ErrorReply, OpError, Push, Reply, Request, ServerFrame};
+use rtm_protocol::limits::MAX_FRAME_BYTES;
+use rtm_protocol::{
+    decode, decode_prefix, push_frame, ClientFrame, ErrorReply, OpError, Push, Reply, Request,
+};
 use std::sync::Arc;
 use tokio::sync::{mpsc, watch};
 
@@ -21,7 +24,7 @@ pub async fn serve(socket: WebSocket, hub: Arc<Hub>, mut shutdown: watch::Receiv
     let (sink, mut stream) = socket.split();
     let (outbox, out_rx, mut kill_rx) = Outbox::new(hub.config().limits.queue_capacity);
     let writer = tokio::spawn(write_loop(sink, out_rx, kill_rx.clone()));
-    let mut conn = Conn { hub: hub.clone(), outbox, session: None };
+    let mut conn = Conn { hub: hub.clone(), outbox, session: None, generation: 0 };
 
     loop {
         tokio::select! {
@@ -30,7 +33,7 @@ pub async fn serve(socket: WebSocket, hub: Arc<Hub>, mut shutdown: watch::Receiv
                 Some(Ok(Message::Binary(bytes))) => conn.on_frame(&bytes).await,
                 Some(Ok(Message::Text(_))) => conn.close(
                     close::UNSUPPORTED,
-                    "text frames are not spoken here: send binary MessagePack frames (docs/protocol.md)",
+                    "text frames are not spoken here: send binary frames (docs/protocol.md)",
                 ),
                 Some(Ok(Message::Ping(_) | Message::Pong(_))) => {}
                 Some(Err(e)) => {
@@ -49,7 +52,10 @@ pub async fn serve(socket: WebSocket, hub: Arc<Hub>, mut shutdown: watch::Receiv
     // However the loop ended, tell the writer; a reason set earlier wins.
     conn.close(close::NORMAL, "closed");
     if let Some(session) = conn.session.take() {
-        hub.unregister(&session).await;
+        // A session that did not end on purpose waits for its client to resume.
+        if !session.has_ended() {
+            hub.suspend(&session, conn.generation);
+        }
     }
     let _ = writer.await;
 }
@@ -65,8 +71,8 @@ async fn write_loop(
         tokio::select! {
             biased;
             frame = out.recv() => match frame {
-                Some(Outbound::Frame(bytes)) => {
-                    if sink.send(Message::Binary(bytes)).await.is_err() {
+                Some(item) => {
+                    if sink.send(Message::Binary(wire(item))).await.is_err() {
                         return;
                     }
                 }
@@ -75,8 +81,8 @@ async fn write_loop(
             _ = kill.changed() => break,
         }
     }
-    while let Ok(Outbound::Frame(bytes)) = out.try_recv() {
-        if sink.send(Message::Binary(bytes)).await.is_err() {
+    while let Ok(item) = out.try_recv() {
+        if sink.send(Message::Binary(wire(item))).await.is_err() {
             return;
         }
     }
@@ -84,6 +90,14 @@ async fn write_loop(
     let frame = CloseFrame { code: reason.code, reason: truncate(&reason.reason, 123).into() };
     let _ = sink.send(Message::Close(Some(frame))).await;
     let _ = sink.close().await;
+}
+
+/// The bytes of one queued item.
+fn wire(item: Outbound) -> Bytes {
+    match item {
+        Outbound::Frame(bytes) => bytes,
+        Outbound::Push { seq, body } => push_frame(seq, &body).into(),
+    }
 }
 
 /// A close reason may be at most 123 bytes; cut on a character boundary.
@@ -103,6 +117,8 @@ struct Conn {
     hub: Arc<Hub>,
     outbox: Outbox,
     session: Option<Arc<SessionHandle>>,
+    /// The session's attachment generation this connection holds.
+    generation: u64,
 }
 
 impl Conn {
@@ -110,8 +126,8 @@ impl Conn {
         self.outbox.close(code, reason);
     }
 
-    fn reply(&self, id: u32, result: Result<Reply, ErrorReply>) {
-        self.outbox.send(&ServerFrame::Reply { id, result });
+    fn reply(&self, id: u32, result: Result<Reply, OpError>) {
+        self.outbox.reply(id, result.map_err(|e| e.to_reply()));
     }
 
     async fn on_frame(&mut self, bytes: &[u8]) {
@@ -125,84 +141,88 @@ impl Conn {
                 // Answer the request if its id can be read; otherwise the
                 // frame is garbage and the connection cannot be trusted.
                 return match decode_prefix::<ClientFrameId>(bytes) {
-                    Ok(ClientFrameId { id }) => self.reply(
+                    Ok(ClientFrameId { id }) => self.outbox.reply(
                         id,
                         Err(ErrorReply::new(
                             1,
                             format!("unknown or malformed request: {e}; see docs/protocol.md"),
                         )),
                     ),
-                    _ => self.close(close::INVALID_PAYLOAD, &format!("malformed frame: {e}")),
+                    Err(_) => self.close(close::INVALID_PAYLOAD, &format!("malformed frame: {e}")),
                 };
             }
         };
         let id = frame.id;
         match (frame.req, self.session.clone()) {
             (Request::Login { app_id, uid, token }, None) => {
-                let result = self.login(app_id, uid, token).await;
-                self.reply(id, result.map_err(|e| e.to_reply()));
+                match self.hub.login(&self.outbox, app_id, uid, token).await {
+                    Ok((session, reply)) => {
+                        self.reply(id, Ok(reply));
+                        self.generation = session.generation();
+                        self.session = Some(session.clone());
+                        self.hub.deliver_stored(&session).await;
+                    }
+                    Err(e) => self.reply(id, Err(e)),
+                }
             }
-            (Request::Login { .. }, Some(_)) => self.reply(
+            (Request::Resume { app_id, uid, token, resume, last_seq }, None) => {
+                match self.hub.resume(&self.outbox, id, app_id, uid, token, resume, last_seq).await {
+                    Ok((session, generation)) => {
+                        self.session = Some(session);
+                        self.generation = generation;
+                    }
+                    Err(e) => self.reply(id, Err(e)),
+                }
+            }
+            (Request::Login { .. } | Request::Resume { .. }, Some(_)) => self.reply(
                 id,
-                Err(LoginError::ALREADY_LOGIN
-                    .err("this connection is already logged in; log out first")
-                    .to_reply()),
+                Err(LoginError::ALREADY_LOGIN.err("this connection is already logged in; log out first")),
             ),
             (Request::Ping, _) => self.reply(id, Ok(Reply::Done)),
             (Request::PeerAck { .. }, None) => {}
-            (req, None) => self.reply(id, Err(not_logged_in(&req).to_reply())),
-            (Request::Logout, Some(_)) => {
+            (req, None) => self.reply(id, Err(not_logged_in(&req))),
+            (Request::Logout, Some(session)) => {
                 self.reply(id, Ok(Reply::Done));
+                self.hub.end_session(&session).await;
                 self.close(close::NORMAL, "logout");
+            }
+            (Request::RenewToken { token }, Some(session)) => {
+                self.reply(id, self.hub.renew(&session, token).map(|()| Reply::Done));
             }
             (Request::PeerAck { delivery }, Some(session)) => self.hub.peer_ack(&session, delivery).await,
             (Request::Join { channel }, Some(session)) => match self.hub.join(&session, &channel).await {
                 Ok(count) => {
                     self.reply(id, Ok(Reply::Done));
-                    session.send(&ServerFrame::Push(Push::MemberCount { channel, count }));
+                    session.push(&Push::MemberCount { channel, count });
                 }
-                Err(e) => self.reply(id, Err(e.to_reply())),
+                Err(e) => self.reply(id, Err(e)),
             },
             (Request::Leave { channel }, Some(session)) => {
                 let result = self.hub.leave(&session, &channel).await;
-                self.reply(id, result.map(|()| Reply::Done).map_err(|e| e.to_reply()));
+                self.reply(id, result.map(|()| Reply::Done));
             }
             (Request::SendChannel { channel, payload }, Some(session)) => {
                 let result = self.hub.send_channel(&session, &channel, payload).await;
-                self.reply(id, result.map(|()| Reply::Done).map_err(|e| e.to_reply()));
+                self.reply(id, result.map(|()| Reply::Done));
             }
             (Request::GetMembers { channel }, Some(session)) => {
                 let result = self.hub.get_members(&session, &channel).await;
-                self.reply(id, result.map(|members| Reply::Members { members }).map_err(|e| e.to_reply()));
+                self.reply(id, result.map(|members| Reply::Members { members }));
             }
             (Request::GetMemberCount { channels }, Some(session)) => {
                 let result = self.hub.member_counts(&session, &channels).await;
-                self.reply(id, result.map(|counts| Reply::MemberCounts { counts }).map_err(|e| e.to_reply()));
+                self.reply(id, result.map(|counts| Reply::MemberCounts { counts }));
             }
-            (Request::SendPeer { peer, payload, offline: _ }, Some(session)) => {
+            (Request::SendPeer { peer, payload, offline }, Some(session)) => {
                 // Waiting for the peer's acknowledgement must not stall this
                 // reader: the acks of messages *to* this client arrive here.
-                let hub = self.hub.clone();
+                let (hub, outbox) = (self.hub.clone(), self.outbox.clone());
                 tokio::spawn(async move {
-                    let result = hub.send_peer(&session, peer, payload).await;
-                    let result = result.map_err(|e| e.to_reply());
-                    session.send(&ServerFrame::Reply { id, result });
+                    let result = hub.send_peer(&session, peer, payload, offline).await;
+                    outbox.reply(id, result.map_err(|e| e.to_reply()));
                 });
             }
         }
-    }
-
-    async fn login(&mut self, app_id: String, uid: String, token: Option<String>) -> Result<Reply, OpError> {
-        self.hub.check_login(&app_id, &uid)?;
-        if token.as_deref().is_some_and(|t| t.len() > limits::MAX_TOKEN_BYTES) {
-            return Err(LoginError::INVALID_TOKEN.err("the token is longer than any valid token"));
-        }
-        let session =
-            Arc::new(SessionHandle::new(self.hub.next_session_ref(), app_id, uid, self.outbox.clone()));
-        self.hub.register(session.clone()).await?;
-        tracing::debug!(app = %session.app, uid = %session.uid, "login");
-        self.session = Some(session);
-        Ok(Reply::LoggedIn { server_ts: crate::hub::now_ms(), server: crate::SERVER_NAME.to_owned() })
     }
 }
 
@@ -211,6 +231,8 @@ fn not_logged_in(req: &Request) -> OpError {
     const MSG: &str = "not logged in: call login() first and wait for it to resolve";
     match req {
         Request::Logout => LogoutError::USER_NOT_LOGGED_IN.err(MSG),
+        Request::RenewToken { .. } => RenewTokenError::USER_NOT_LOGGED_IN.err(MSG),
+        // Every other family numbers "not logged in" 102 too.
         _ => PeerMessageError::USER_NOT_LOGGED_IN.err(MSG),
     }
 }

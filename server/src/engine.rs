@@ -155,6 +155,31 @@ pub trait Presence: Send + Sync {
     async fn lookup(&self, app: &str, uid: &str) -> anyhow::Result<Option<SessionRef>>;
 }
 
+/// A peer message stored for a user who was offline.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredMessage {
+    /// Store id, in arrival order.
+    pub id: i64,
+    /// Sender's user id.
+    pub from: String,
+    /// The message.
+    pub payload: Payload,
+    /// Server receive time, ms since the epoch.
+    pub ts: u64,
+}
+
+/// Peer messages kept for users who are offline (`enableOfflineMessaging`).
+/// They must survive a crash of the server.
+#[async_trait]
+pub trait OfflineStore: Send + Sync {
+    /// Stores a message for `uid`; the oldest beyond the per-user cap are dropped.
+    async fn put(&self, app: &str, uid: &str, from: &str, payload: &Payload, ts: u64) -> anyhow::Result<()>;
+    /// The user's stored messages, oldest first (expired ones are dropped).
+    async fn list(&self, app: &str, uid: &str) -> anyhow::Result<Vec<StoredMessage>>;
+    /// Deletes a delivered message.
+    async fn remove(&self, id: i64) -> anyhow::Result<()>;
+}
+
 /// The engine a hub runs on.
 #[derive(Clone)]
 pub struct Engine {
@@ -164,12 +189,15 @@ pub struct Engine {
     pub presence: Arc<dyn Presence>,
     /// Who is in which channel.
     pub membership: Arc<dyn Membership>,
+    /// Offline peer messages.
+    pub store: Arc<dyn OfflineStore>,
 }
 
 impl Engine {
-    /// The single-process engine.
-    pub fn memory() -> Self {
+    /// The single-process engine, keeping offline messages in `store`.
+    pub fn memory(store: Arc<dyn OfflineStore>) -> Self {
         Engine {
+            store,
             broker: Arc::new(crate::engine_memory::MemoryBroker::default()),
             presence: Arc::new(crate::engine_memory::MemoryPresence::default()),
             membership: Arc::new(crate::engine_memory::MemoryMembership::default()),

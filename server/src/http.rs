@@ -52,7 +52,7 @@ async fn upgrade(State(state): State<AppState>, ws: WebSocketUpgrade) -> Respons
     };
     // Keep our own check (MAX_FRAME_BYTES) below the transport's hard cap so
     // oversized frames get a reasoned close instead of a torn connection.
-    debug_assert!(MAX_FRAME_BYTES < HARD_FRAME_CAP);
+    const { assert!(MAX_FRAME_BYTES < HARD_FRAME_CAP) };
     ws.max_message_size(HARD_FRAME_CAP).max_frame_size(HARD_FRAME_CAP).on_upgrade(move |socket| async move {
         crate::connection::serve(socket, state.hub, state.shutdown).await;
         drop(permit);

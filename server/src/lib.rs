@@ -7,13 +7,16 @@
 //! - [`session`]: a logged-in session, its bounded queue and ack bookkeeping.
 //! - [`hub`]: this node's sessions and the operations on them;
 //!   [`channels`]: the channel operations and fan-out.
-//! - [`engine`]: the broker and presence traits the hub runs on;
-//!   [`engine_memory`] is the single-process implementation.
+//! - [`engine`]: the broker, presence, membership and store traits the hub
+//!   runs on; [`engine_memory`] is the single-process implementation and
+//!   [`store_sqlite`] the embedded offline-message store.
+//! - [`auth`] and [`token`]: login tokens (Agora 006 and 007).
 //!
 //! [`Server::bind`] then [`Server::run`] is the whole life of a server; `main.rs`
 //! only parses flags and waits for a signal.
 #![warn(missing_docs)]
 
+pub mod auth;
 pub mod channels;
 pub mod config;
 pub mod connection;
@@ -22,6 +25,8 @@ pub mod engine_memory;
 pub mod http;
 pub mod hub;
 pub mod session;
+pub mod store_sqlite;
+pub mod token;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -42,10 +47,16 @@ impl Server {
     /// Binds the listen address of `config` on the memory engine.
     pub async fn bind(config: config::Config) -> anyhow::Result<Server> {
         let listener = TcpListener::bind(config.listen).await?;
-        if config.apps.is_none() {
-            tracing::warn!("development mode: no apps configured, any app id logs in without a token");
+        if config.development {
+            tracing::warn!("development mode: app ids not configured log in without a token");
         }
-        let hub = hub::Hub::new(config, engine::Engine::memory());
+        let (max, age) = (config.limits.offline_max_messages, config.limits.offline_max_age_days);
+        let age_ms = u64::from(age) * 24 * 3600 * 1000;
+        let store = match &config.data_dir {
+            Some(dir) => store_sqlite::SqliteStore::open(dir, max, age_ms)?,
+            None => store_sqlite::SqliteStore::in_memory(max, age_ms)?,
+        };
+        let hub = hub::Hub::new(config, engine::Engine::memory(std::sync::Arc::new(store)));
         Ok(Server { listener, hub })
     }
 

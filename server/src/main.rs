@@ -2,12 +2,18 @@
 //! library (`rtm_server`).
 
 use clap::Parser;
-use rtm_server::config::{Cli, Config};
+use rtm_server::config::{Cli, Command, Config};
 use rtm_server::Server;
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
+    if let Some(Command::Token { app_id, certificate, uid, expire }) = &cli.command {
+        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH)?.as_secs() as u32;
+        let salt = rand::random_range(1..=99_999_999);
+        println!("{}", rtm_server::token::build_007(app_id, certificate, uid, *expire, now, salt));
+        return Ok(());
+    }
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::try_new(&cli.log)?)
         .with_writer(std::io::stderr)

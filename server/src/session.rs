@@ -1,23 +1,35 @@
-//! One logged-in session as the rest of the server sees it: its identity, its
-//! bounded outbound queue, and the bookkeeping of peer-message acknowledgements.
+//! One logged-in session as the rest of the server sees it: its identity, the
+//! connection it is attached to (if any), the pushes it keeps for replay, and
+//! the bookkeeping of peer-message acknowledgements and rates.
 //!
-//! The connection task owns the socket; everything else reaches the client
-//! only through [`SessionHandle::send`], which never blocks and never lets a
-//! slow client grow the server's memory: a full queue ends the session.
+//! A session outlives its connection: when the link drops it is detached and
+//! kept for the grace period, still receiving pushes into its replay ring, so a
+//! client that comes back (`Resume`) gets everything it missed, in order, once.
+//! Nothing here blocks or grows without bound: a full outbound queue ends the
+//! connection, and the replay ring keeps the last `REPLAY_PUSHES` pushes.
 
 use crate::engine::{AckRoute, SessionRef};
 use bytes::Bytes;
+use rtm_protocol::limits::REPLAY_PUSHES;
 use rtm_protocol::rate::Budgets;
-use rtm_protocol::{encode, ServerFrame};
-use std::collections::{BTreeSet, HashMap};
+use rtm_protocol::{encode, ErrorReply, Push, Reply, ServerFrame};
+use std::collections::{BTreeSet, HashMap, VecDeque};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
 use tokio::sync::{mpsc, oneshot, watch};
 
 /// What the writer half of a connection sends.
 #[derive(Debug)]
 pub enum Outbound {
-    /// An encoded [`ServerFrame`].
+    /// A whole encoded [`ServerFrame`] (replies).
     Frame(Bytes),
+    /// A push: the writer frames `body` (an encoded [`Push`]) with `seq`.
+    Push {
+        /// The session's sequence number of the push.
+        seq: u64,
+        /// The encoded push, shared by every recipient of a fan-out.
+        body: Bytes,
+    },
 }
 
 /// Why the server closes a connection: a WebSocket close code and reason.
@@ -43,13 +55,14 @@ pub mod close {
     pub const TOO_BIG: u16 = 1009;
     /// The session was ended by the server (Kicked push says why).
     pub const KICKED: u16 = 4001;
+    /// The session was resumed on a newer connection.
+    pub const REPLACED: u16 = 4002;
     /// The client did not read its frames fast enough.
     pub const SLOW_CONSUMER: u16 = 4008;
 }
 
 /// The sending side of a connection: its bounded frame queue and the switch
-/// that ends it. Cheap to clone; shared by the reader, the session and tasks
-/// that answer later.
+/// that ends it. Cheap to clone.
 #[derive(Clone)]
 pub struct Outbox {
     out: mpsc::Sender<Outbound>,
@@ -65,15 +78,10 @@ impl Outbox {
         (Outbox { out, kill }, out_rx, kill_rx)
     }
 
-    /// Queues a frame for the client. A full queue means the client is not
-    /// reading: the connection is ended rather than buffered without bound.
-    pub fn send(&self, frame: &ServerFrame) -> bool {
-        self.send_bytes(Bytes::from(encode(frame)))
-    }
-
-    /// Queues an already encoded frame (fan-out encodes once).
-    pub fn send_bytes(&self, bytes: Bytes) -> bool {
-        match self.out.try_send(Outbound::Frame(bytes)) {
+    /// Queues a frame. A full queue means the client is not reading: the
+    /// connection is ended rather than buffered without bound.
+    pub fn send(&self, item: Outbound) -> bool {
+        match self.out.try_send(item) {
             Ok(()) => true,
             Err(mpsc::error::TrySendError::Full(_)) => {
                 self.close(close::SLOW_CONSUMER, "outbound queue full: the client reads too slowly");
@@ -81,6 +89,11 @@ impl Outbox {
             }
             Err(mpsc::error::TrySendError::Closed(_)) => false,
         }
+    }
+
+    /// Queues a reply.
+    pub fn reply(&self, id: u32, result: Result<Reply, ErrorReply>) {
+        self.send(Outbound::Frame(encode(&ServerFrame::Reply { id, result }).into()));
     }
 
     /// Ends the connection with this close code and reason; the first reason wins.
@@ -95,18 +108,33 @@ impl Outbox {
     }
 }
 
+/// Where a pushed peer message's acknowledgement goes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Delivery {
+    /// Back to the sending session.
+    Peer(AckRoute),
+    /// To the offline store: the stored message with this id can be deleted.
+    Stored(i64),
+}
+
+/// The connection side of a session.
+struct Attachment {
+    outbox: Option<Outbox>,
+    /// Bumped by every attach, so a stale connection cannot detach a newer one.
+    generation: u64,
+    next_seq: u64,
+    replay: VecDeque<(u64, Bytes)>,
+}
+
 /// Per-session mutable bookkeeping.
 struct Book {
-    /// Peer messages pushed to this session and not yet acknowledged.
-    deliveries: HashMap<u64, AckRoute>,
+    deliveries: HashMap<u64, Delivery>,
     next_delivery: u64,
-    /// Sends of this session waiting for the recipient's acknowledgement.
     acks: HashMap<u64, oneshot::Sender<()>>,
     next_ack: u64,
-    /// The per-client rates of the API.
     budgets: Budgets,
-    /// Channels this session has joined.
     joined: BTreeSet<String>,
+    token: Option<String>,
 }
 
 /// A logged-in session.
@@ -117,19 +145,33 @@ pub struct SessionHandle {
     pub app: String,
     /// User id.
     pub uid: String,
-    /// Where its frames go.
-    pub outbox: Outbox,
+    /// The secret a client presents to resume this session.
+    pub resume_token: String,
+    attachment: Mutex<Attachment>,
+    ended: AtomicBool,
     book: Mutex<Book>,
+    token_timer: Mutex<Option<tokio::task::JoinHandle<()>>>,
 }
 
+/// Why a resume cannot continue from the client's position.
+#[derive(Debug, PartialEq, Eq)]
+pub struct ReplayGap;
+
 impl SessionHandle {
-    /// A session writing to `outbox`.
-    pub fn new(sref: SessionRef, app: String, uid: String, outbox: Outbox) -> Self {
+    /// A session attached to `outbox`.
+    pub fn new(sref: SessionRef, app: String, uid: String, resume_token: String, outbox: Outbox) -> Self {
         SessionHandle {
             sref,
             app,
             uid,
-            outbox,
+            resume_token,
+            attachment: Mutex::new(Attachment {
+                outbox: Some(outbox),
+                generation: 1,
+                next_seq: 1,
+                replay: VecDeque::new(),
+            }),
+            ended: AtomicBool::new(false),
             book: Mutex::new(Book {
                 deliveries: HashMap::new(),
                 next_delivery: 1,
@@ -137,18 +179,120 @@ impl SessionHandle {
                 next_ack: 1,
                 budgets: Budgets::default(),
                 joined: BTreeSet::new(),
+                token: None,
             }),
+            token_timer: Mutex::new(None),
         }
     }
 
-    /// Queues a frame for the client (see [`Outbox::send`]).
-    pub fn send(&self, frame: &ServerFrame) -> bool {
-        self.outbox.send(frame)
+    /// Pushes an event (see [`SessionHandle::push_body`]).
+    pub fn push(&self, push: &Push) {
+        self.push_body(encode(push).into());
     }
 
-    /// Ends the session's connection.
+    /// Pushes an encoded [`Push`]: numbered, kept for replay, and sent if a
+    /// connection is attached.
+    pub fn push_body(&self, body: Bytes) {
+        let mut a = self.attachment.lock().unwrap();
+        let seq = a.next_seq;
+        a.next_seq += 1;
+        a.replay.push_back((seq, body.clone()));
+        if a.replay.len() > REPLAY_PUSHES {
+            a.replay.pop_front();
+        }
+        if let Some(outbox) = &a.outbox {
+            outbox.send(Outbound::Push { seq, body });
+        }
+    }
+
+    /// Answers request `id` on the attached connection, if any.
+    pub fn reply(&self, id: u32, result: Result<Reply, ErrorReply>) {
+        if let Some(outbox) = &self.attachment.lock().unwrap().outbox {
+            outbox.reply(id, result);
+        }
+    }
+
+    /// Closes the attached connection, if any.
     pub fn close(&self, code: u16, reason: &str) {
-        self.outbox.close(code, reason)
+        if let Some(outbox) = &self.attachment.lock().unwrap().outbox {
+            outbox.close(code, reason);
+        }
+    }
+
+    /// Attaches a new connection, replacing (and closing) any older one, and
+    /// replays the pushes after `last_seq` — after `first` has queued what must
+    /// precede them (the reply to the resume). Returns the attachment generation.
+    pub fn attach(
+        &self,
+        outbox: Outbox,
+        last_seq: u64,
+        first: impl FnOnce(&Outbox),
+    ) -> Result<u64, ReplayGap> {
+        let mut a = self.attachment.lock().unwrap();
+        let oldest = a.replay.front().map_or(a.next_seq, |(seq, _)| *seq);
+        if last_seq + 1 < oldest || last_seq >= a.next_seq {
+            return Err(ReplayGap);
+        }
+        if let Some(old) = a.outbox.take() {
+            old.close(close::REPLACED, "session resumed on a newer connection");
+        }
+        first(&outbox);
+        for (seq, body) in a.replay.iter().filter(|(seq, _)| *seq > last_seq) {
+            outbox.send(Outbound::Push { seq: *seq, body: body.clone() });
+        }
+        a.outbox = Some(outbox);
+        a.generation += 1;
+        Ok(a.generation)
+    }
+
+    /// The current attachment generation.
+    pub fn generation(&self) -> u64 {
+        self.attachment.lock().unwrap().generation
+    }
+
+    /// Detaches the connection of `generation`; false if a newer one is attached.
+    pub fn detach(&self, generation: u64) -> bool {
+        let mut a = self.attachment.lock().unwrap();
+        if a.generation != generation {
+            return false;
+        }
+        a.outbox = None;
+        true
+    }
+
+    /// Whether no connection is attached.
+    pub fn is_detached(&self) -> bool {
+        self.attachment.lock().unwrap().outbox.is_none()
+    }
+
+    /// Marks the session ended (logout, kick, grace over); true the first time.
+    pub fn end(&self) -> bool {
+        if let Some(timer) = self.token_timer.lock().unwrap().take() {
+            timer.abort();
+        }
+        !self.ended.swap(true, Ordering::SeqCst)
+    }
+
+    /// Whether the session has ended.
+    pub fn has_ended(&self) -> bool {
+        self.ended.load(Ordering::SeqCst)
+    }
+
+    /// Replaces the task that warns before the token expires.
+    pub fn set_token_timer(&self, timer: Option<tokio::task::JoinHandle<()>>) {
+        if let Some(old) = std::mem::replace(&mut *self.token_timer.lock().unwrap(), timer) {
+            old.abort();
+        }
+    }
+
+    /// The token the session logged in (or renewed) with.
+    pub fn token(&self) -> Option<String> {
+        self.book.lock().unwrap().token.clone()
+    }
+
+    /// Records the session's token.
+    pub fn set_token(&self, token: Option<String>) {
+        self.book.lock().unwrap().token = token;
     }
 
     /// Runs `f` on this session's rate budgets.
@@ -182,16 +326,16 @@ impl SessionHandle {
     }
 
     /// Remembers a peer message pushed to this session; returns its delivery id.
-    pub fn add_delivery(&self, route: AckRoute) -> u64 {
+    pub fn add_delivery(&self, delivery: Delivery) -> u64 {
         let mut book = self.book.lock().unwrap();
         let id = book.next_delivery;
         book.next_delivery += 1;
-        book.deliveries.insert(id, route);
+        book.deliveries.insert(id, delivery);
         id
     }
 
     /// The client acknowledged delivery `id`: where the ack goes, once.
-    pub fn take_delivery(&self, id: u64) -> Option<AckRoute> {
+    pub fn take_delivery(&self, id: u64) -> Option<Delivery> {
         self.book.lock().unwrap().deliveries.remove(&id)
     }
 
@@ -205,7 +349,7 @@ impl SessionHandle {
         (id, rx)
     }
 
-    /// The acknowledgement `id` arrived (or the wait is abandoned).
+    /// The acknowledgement `id` arrived.
     pub fn finish_ack(&self, id: u64) -> bool {
         match self.book.lock().unwrap().acks.remove(&id) {
             Some(tx) => tx.send(()).is_ok(),
@@ -216,5 +360,59 @@ impl SessionHandle {
     /// Drops the wait for `id` without an acknowledgement.
     pub fn forget_ack(&self, id: u64) {
         self.book.lock().unwrap().acks.remove(&id);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn session() -> (SessionHandle, mpsc::Receiver<Outbound>) {
+        let (outbox, rx, _kill) = Outbox::new(64);
+        let s = SessionHandle::new(
+            SessionRef { node: 1, session: 1 },
+            "a".into(),
+            "u".into(),
+            "r".into(),
+            outbox,
+        );
+        (s, rx)
+    }
+
+    fn seqs(rx: &mut mpsc::Receiver<Outbound>) -> Vec<u64> {
+        let mut v = Vec::new();
+        while let Ok(Outbound::Push { seq, .. }) = rx.try_recv() {
+            v.push(seq);
+        }
+        v
+    }
+
+    #[test]
+    fn pushes_while_detached_are_replayed_after_last_seq() {
+        let (s, mut rx) = session();
+        s.push(&Push::TokenWillExpire);
+        s.push(&Push::TokenWillExpire);
+        assert_eq!(seqs(&mut rx), [1, 2]);
+        assert!(s.detach(1));
+        s.push(&Push::TokenWillExpire);
+        s.push(&Push::TokenWillExpire);
+        let (outbox, mut rx2, _kill) = Outbox::new(64);
+        assert_eq!(s.attach(outbox, 1, |_| {}), Ok(2), "the client had seen 1 only");
+        assert_eq!(seqs(&mut rx2), [2, 3, 4], "replayed once, in order");
+        s.push(&Push::TokenWillExpire);
+        assert_eq!(seqs(&mut rx2), [5]);
+        assert!(!s.detach(1), "a stale connection cannot detach the new one");
+    }
+
+    #[test]
+    fn a_position_outside_the_ring_is_a_gap() {
+        let (s, _rx) = session();
+        for _ in 0..REPLAY_PUSHES + 10 {
+            s.push(&Push::TokenWillExpire);
+        }
+        let (outbox, _rx2, _kill) = Outbox::new(64);
+        assert_eq!(s.attach(outbox.clone(), 0, |_| {}), Err(ReplayGap), "the first pushes are gone");
+        assert_eq!(s.attach(outbox.clone(), 10_000, |_| {}), Err(ReplayGap), "a position from the future");
+        assert!(s.attach(outbox, (REPLAY_PUSHES + 10) as u64, |_| {}).is_ok(), "nothing missed");
     }
 }

@@ -2,6 +2,8 @@
 //! bindings to the objects `AgoraRTM.createInstance` returns), a recorder for
 //! events, and a few awaits with timeouts.
 #![allow(dead_code)]
+// The harness passes URLs at build time; a missing one is a clear failure at run time.
+#![allow(clippy::option_env_unwrap, clippy::type_complexity)]
 
 use gloo_timers::future::TimeoutFuture;
 use js_sys::{Array, Function, Object, Promise, Reflect};
@@ -51,6 +53,8 @@ extern "C" {
     pub fn create_channel(this: &Client, id: &JsValue) -> Result<Channel, JsValue>;
     #[wasm_bindgen(method, js_name = getChannelMemberCount)]
     pub fn get_channel_member_count(this: &Client, ids: &JsValue) -> Promise;
+    #[wasm_bindgen(method, js_name = renewToken)]
+    pub fn renew_token(this: &Client, token: &JsValue) -> Promise;
 
     /// An `RtmChannel`.
     #[derive(Clone)]
@@ -67,6 +71,38 @@ extern "C" {
     pub fn get_members(this: &Channel) -> Promise;
     #[wasm_bindgen(method, js_name = on)]
     pub fn channel_on(this: &Channel, event: &str, listener: &JsValue) -> JsValue;
+}
+
+#[wasm_bindgen(inline_js = r#"
+export async function controlFetch(url, method) {
+  const r = await fetch(url, { method });
+  const text = await r.text();
+  if (!r.ok) throw new Error(`${method} ${url}: HTTP ${r.status} ${text}`);
+  return text;
+}"#)]
+extern "C" {
+    #[wasm_bindgen(catch, js_name = controlFetch)]
+    async fn control_fetch(url: &str, method: &str) -> Result<JsValue, JsValue>;
+}
+
+/// Calls the test harness's control server (tests/harness/control.mjs):
+/// `control("POST", "/restart")`, `control("GET", "/token?kind=007&uid=u")`.
+pub async fn control(method: &str, path: &str) -> String {
+    let base = option_env!("RTM_TEST_CONTROL").expect("RTM_TEST_CONTROL: run through `npm test`");
+    let result = control_fetch(&format!("{base}{path}"), method).await;
+    result.unwrap_or_else(|e| panic!("control {method} {path}: {e:?}")).as_string().unwrap_or_default()
+}
+
+/// The server URL through the harness's proxy, whose connections the control
+/// server can cut (`POST /sever`) while the server stays up.
+pub fn proxy_url() -> &'static str {
+    option_env!("RTM_TEST_PROXY_URL").expect("RTM_TEST_PROXY_URL: run through `npm test`")
+}
+
+/// A client of `app` connected through the proxy.
+pub fn proxied_client(app: &str) -> Client {
+    let config = obj(&[("serverUrl", proxy_url().into())]);
+    agora().create_instance(&app.into(), &config).expect("createInstance")
 }
 
 /// The rtm-server under test (set by the harness at build time).

@@ -40,7 +40,11 @@ const chained: RtmClient = client
       console.log(text);
     }
   })
-  .once('ConnectionStateChanged', () => {});
+  .once('ConnectionStateChanged', () => {})
+  .on('TokenPrivilegeWillExpire', () => client.renewToken('fresh-token'))
+  .on('TokenExpired', async () => {
+    await client.renewToken('fresh-token');
+  });
 
 const onState = (s: RtmStatusCode.ConnectionState) => console.log(s);
 client.on('ConnectionStateChanged', onState).off('ConnectionStateChanged', onState);
@@ -102,6 +106,10 @@ client.login({ token: 'x' });
 client.createChannel('c').on('MessageFromPeer', () => {});
 // @ts-expect-error: MemberCountUpdated passes a number
 client.createChannel('c').on('MemberCountUpdated', (count: string) => {});
+// @ts-expect-error: TokenExpired has no arguments
+client.on('TokenExpired', (reason: string) => {});
+// @ts-expect-error: renewToken takes a string
+client.renewToken(42);
 // @ts-expect-error: getChannelMemberCount takes an array
 client.getChannelMemberCount('lobby');
 // @ts-expect-error: ConnectionState values are the Agora strings

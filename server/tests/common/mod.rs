@@ -26,6 +26,20 @@ pub async fn start_server_with(config: Config) -> String {
     format!("ws://{addr}/rtm")
 }
 
+/// Starts a server that stops (gracefully) when the returned sender fires or drops;
+/// the handle resolves once it has stopped.
+pub async fn start_stoppable(
+    config: Config,
+) -> (String, tokio::sync::oneshot::Sender<()>, tokio::task::JoinHandle<anyhow::Result<()>>) {
+    let server = Server::bind(config).await.unwrap();
+    let addr = server.local_addr();
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let handle = tokio::spawn(server.run(async move {
+        let _ = rx.await;
+    }));
+    (format!("ws://{addr}/rtm"), tx, handle)
+}
+
 pub struct TestClient {
     ws: WebSocketStream<MaybeTlsStream<TcpStream>>,
     next_id: u32,
@@ -42,10 +56,22 @@ impl TestClient {
     }
 
     pub async fn login(url: &str, app: &str, uid: &str) -> TestClient {
+        Self::login_with(url, app, uid, None).await.0
+    }
+
+    /// Logs in; returns the client and its resume secret.
+    pub async fn login_with(url: &str, app: &str, uid: &str, token: Option<String>) -> (TestClient, String) {
         let mut c = TestClient::connect(url).await;
-        let r = c.request(Request::Login { app_id: app.into(), uid: uid.into(), token: None }).await;
-        assert!(matches!(r, Ok(Reply::LoggedIn { .. })), "login {uid}: {r:?}");
-        c
+        let r = c.request(Request::Login { app_id: app.into(), uid: uid.into(), token }).await;
+        match r {
+            Ok(Reply::LoggedIn { resume, .. }) => (c, resume),
+            other => panic!("login {uid}: {other:?}"),
+        }
+    }
+
+    /// Drops the TCP connection without a close frame, as a network failure.
+    pub fn cut(self) {
+        drop(self.ws);
     }
 
     pub async fn send_raw(&mut self, msg: Message) {
@@ -70,7 +96,7 @@ impl TestClient {
             match self.next_frame().await {
                 ServerFrame::Reply { id: rid, result } if rid == id => return result,
                 ServerFrame::Reply { id: other, .. } => panic!("reply to {other} while waiting for {id}"),
-                ServerFrame::Push(p) => self.pushes.push(p),
+                ServerFrame::Push { push, .. } => self.pushes.push(push),
             }
         }
     }
@@ -87,14 +113,23 @@ impl TestClient {
         msg.expect("timed out waiting for a frame").expect("socket ended").expect("socket error")
     }
 
+    /// The next push with its sequence number (nothing collected earlier).
+    pub async fn next_seq_push(&mut self) -> (u64, Push) {
+        loop {
+            if let ServerFrame::Push { seq, push } = self.next_frame().await {
+                return (seq, push);
+            }
+        }
+    }
+
     /// The next push (earlier pushes collected while waiting come first).
     pub async fn next_push(&mut self) -> Push {
         if !self.pushes.is_empty() {
             return self.pushes.remove(0);
         }
         loop {
-            if let ServerFrame::Push(p) = self.next_frame().await {
-                return p;
+            if let ServerFrame::Push { push, .. } = self.next_frame().await {
+                return push;
             }
         }
     }
@@ -106,8 +141,8 @@ impl TestClient {
                 Message::Close(Some(frame)) => return frame,
                 Message::Close(None) => panic!("close without a reason"),
                 Message::Binary(b) => {
-                    if let Ok(ServerFrame::Push(p)) = decode::<ServerFrame>(&b) {
-                        self.pushes.push(p);
+                    if let Ok(ServerFrame::Push { push, .. }) = decode::<ServerFrame>(&b) {
+                        self.pushes.push(push);
                     }
                 }
                 _ => {}
