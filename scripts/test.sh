@@ -5,14 +5,19 @@
 # the browser tests, the release SDK for the type check and the Playwright tests), and CI wants a
 # single pass/fail plus counts. Stages run in order; a failed stage does not stop later ones.
 #   1 native    cargo test --workspace --no-fail-fast       (libtest "test result:" lines)
-#   2 (setup)   cargo build -p rtm-server; start it on 127.0.0.1:0, read the URL it prints
+#   2 (setup)   cargo build -p rtm-server; start the test harness tests/harness/control.mjs (it
+#               runs rtm-server on a free port, a TCP proxy in front of it and an HTTP control API
+#               to restart the server, sever links and mint tokens); GET its /config
 #   3 browser   scripts/test-browser.sh: wasm-pack test --headless --chrome per target (lib,
-#               tests/*.rs) with RTM_TEST_URL=ws://IP:PORT/rtm (last line "browser: N passed, ...")
+#               tests/*.rs) with RTM_TEST_URL=ws://IP:PORT/rtm (the server), RTM_TEST_PROXY_URL
+#               (the proxy) and RTM_TEST_CONTROL=http://127.0.0.1:CPORT (the control API)
+#               (last line "browser: N passed, ...")
 #   4 sdk-build scripts/build-sdk.sh (release pkg/, www/pkg) — 1 check
 #     types     npx tsc --noEmit -p tests/types — 1 check (skipped if no tsconfig.json)
 #   5 e2e       node tests/e2e/run.mjs against a fresh server (last line "e2e: N passed, M failed")
 # A stage that cannot run (build error, timeout, server down) counts as 1 failed. Each stage's
-# output is shown and kept in .test-out/<stage>.log; servers log to .test-out/server*.log.
+# output is shown and kept in .test-out/<stage>.log; servers log to .test-out/server*.log, the
+# harness to .test-out/control.log.
 # Expects scripts/setup.sh --test to have run. Every stage runs under `timeout`.
 set -euo pipefail
 
@@ -35,6 +40,7 @@ export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
 PASS=0 FAIL=0 BROKEN=0
 RESULTS=()
 STAGE_PID="" TAIL_PID="" SERVER_PID="" WATCHDOG_PID="" SERVER_URL="" WD=""
+CONTROL_PID="" CONTROL_WD="" CONTROL_URL="" TEST_URL="" PROXY_URL=""
 
 step() { echo "==> $*"; }
 record() {  # stage passed failed [note]
@@ -54,8 +60,9 @@ watchdog() {
 }
 kill_wait() { local pid; for pid; do [[ -z "$pid" ]] || { kill -TERM "$pid"; wait "$pid"; } 2>/dev/null || true; done; }
 stop_server() { kill_wait "$SERVER_PID" "$WATCHDOG_PID"; SERVER_PID="" WATCHDOG_PID="" SERVER_URL=""; }
+stop_control() { kill_wait "$CONTROL_PID" "$CONTROL_WD"; CONTROL_PID="" CONTROL_WD="" CONTROL_URL=""; }
 # shellcheck disable=SC2317  # invoked by trap
-cleanup() { kill_wait "$STAGE_PID" "$TAIL_PID"; stop_server; }
+cleanup() { kill_wait "$STAGE_PID" "$TAIL_PID"; stop_server; stop_control; }
 trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
@@ -116,30 +123,65 @@ summary_stage() {
   record "$name" "$p" "$f" "${note:+$note, see .test-out/$name.log}"
 }
 
+# wait_url LOG PID WHAT — wait up to 30 s for `WHAT listening on http://IP:PORT` in LOG while PID
+# lives; prints the URL. Fails (printing nothing) if PID exits first or the time is up.
+wait_url() {
+  local log=$1 pid=$2 what=$3 line="" i
+  for ((i = 0; i < 300; i++)); do
+    line="$(sed -E 's/\x1b\[[0-9;]*[A-Za-z]//g' "$log" \
+      | grep -oE "$what listening on http://[0-9.]+:[0-9]+" | head -n 1 || true)"
+    if [[ -n "$line" ]]; then echo "${line##* }"; return 0; fi
+    kill -0 "$pid" 2>/dev/null || return 1
+    sleep 0.1
+  done
+  return 1
+}
+
 # start_server LOG — start target/debug/rtm-server on a free port; sets SERVER_URL=http://IP:PORT.
 # It dies with this script: killed by the EXIT trap, by a watchdog if this script is killed
 # outright, and by `timeout` after RTM_T_SERVER seconds in any case. NO_COLOR: plain log.
 start_server() {
-  local log=$1 line="" i
+  local log=$1 extra=()
   : > "$log"
+  # A server with a store keeps it under .test-out, fresh each run, not in the default ./data.
+  if target/debug/rtm-server --help 2>/dev/null | grep -q -- '--data-dir'; then
+    rm -rf "$OUT/data-e2e"; extra+=(--data-dir "$OUT/data-e2e")
+  fi
   NO_COLOR=1 timeout --foreground -k 5 "${RTM_T_SERVER:-3600}" \
-    target/debug/rtm-server --listen 127.0.0.1:0 --www www >"$log" 2>&1 </dev/null &
+    target/debug/rtm-server --listen 127.0.0.1:0 --www www "${extra[@]}" >"$log" 2>&1 </dev/null &
   SERVER_PID=$!
   watchdog "$SERVER_PID"
   WATCHDOG_PID=$WD
-  for ((i = 0; i < 300; i++)); do   # up to 30 s
-    line="$(sed -E 's/\x1b\[[0-9;]*[A-Za-z]//g' "$log" \
-      | grep -oE 'rtm-server listening on http://[0-9.]+:[0-9]+' | head -n 1 || true)"
-    if [[ -n "$line" ]]; then
-      SERVER_URL="${line##* }"
-      step "rtm-server up at $SERVER_URL (log: ${log#"$ROOT"/})"
-      return 0
-    fi
-    kill -0 "$SERVER_PID" 2>/dev/null || break
-    sleep 0.1
-  done
+  if SERVER_URL="$(wait_url "$log" "$SERVER_PID" rtm-server)"; then
+    step "rtm-server up at $SERVER_URL (log: ${log#"$ROOT"/})"
+    return 0
+  fi
   echo "!! rtm-server exited or printed no 'listening on' line in 30 s; its log:"; cat "$log"
   stop_server; return 1
+}
+
+# start_control — start the harness tests/harness/control.mjs (rtm-server + proxy + control API,
+# server output in .test-out/server.log) and read its /config; sets CONTROL_URL, TEST_URL (the
+# server's ws URL) and PROXY_URL. `timeout` without --foreground runs it in its own process group
+# and, when TERMed (EXIT trap, watchdog) or expired, signals that whole group, rtm-server included.
+start_control() {
+  local log="$OUT/control.log" urls
+  : > "$log"
+  timeout -k 5 "${RTM_T_SERVER:-3600}" node tests/harness/control.mjs >"$log" 2>&1 </dev/null &
+  CONTROL_PID=$!
+  watchdog "$CONTROL_PID"
+  CONTROL_WD=$WD
+  if CONTROL_URL="$(wait_url "$log" "$CONTROL_PID" control)" \
+    && urls="$(node -e 'fetch(process.argv[1] + "/config").then((r) => r.json())
+         .then((c) => console.log(c.serverUrl, c.proxyUrl), (e) => { console.error(e.message); process.exit(1); })' \
+         "$CONTROL_URL" 2>>"$log")" \
+    && read -r TEST_URL PROXY_URL <<<"$urls" && [[ -n "$PROXY_URL" ]]; then
+    step "harness up: control $CONTROL_URL, rtm-server $TEST_URL, proxy $PROXY_URL (logs: .test-out/control.log, server.log)"
+    return 0
+  fi
+  echo "!! the test harness exited, printed no 'control listening on' line in 30 s or served no /config; its log:"
+  cat "$log"
+  stop_control; return 1
 }
 
 # --- 1. native tests ----------------------------------------------------------------------------
@@ -147,21 +189,21 @@ step "stage 1/5: native tests (cargo test --workspace)"
 libtest_stage native "$T_NATIVE" cargo test --workspace --no-fail-fast
 
 # --- 2. server ----------------------------------------------------------------------------------
-step "stage 2/5: build and start rtm-server"
-SERVER_BUILT=0 SERVER_OK=0
+step "stage 2/5: build rtm-server and start the test harness (tests/harness/control.mjs)"
+SERVER_BUILT=0 CONTROL_OK=0
 run_logged server-build "$T_SDK" cargo build -p rtm-server && SERVER_BUILT=1
-[[ $SERVER_BUILT == 1 ]] && start_server "$OUT/server.log" && SERVER_OK=1
+[[ $SERVER_BUILT == 1 ]] && start_control && CONTROL_OK=1
 
 # --- 3. browser tests ---------------------------------------------------------------------------
 step "stage 3/5: browser tests (wasm-pack test --headless --chrome, one run per test target)"
-if [[ $SERVER_OK == 1 ]]; then
-  summary_stage browser "$T_BROWSER" env RTM_TEST_URL="ws://${SERVER_URL#http://}/rtm" \
-    bash scripts/test-browser.sh
-  kill -0 "$SERVER_PID" 2>/dev/null || echo "!! rtm-server died during the browser tests (see .test-out/server.log)"
+if [[ $CONTROL_OK == 1 ]]; then
+  summary_stage browser "$T_BROWSER" env RTM_TEST_URL="$TEST_URL" RTM_TEST_PROXY_URL="$PROXY_URL" \
+    RTM_TEST_CONTROL="$CONTROL_URL" bash scripts/test-browser.sh
+  kill -0 "$CONTROL_PID" 2>/dev/null || echo "!! the test harness died during the browser tests (see .test-out/control.log)"
 else
-  broken browser "rtm-server did not build or start, see .test-out/server-build.log, server.log"
+  broken browser "rtm-server did not build or the harness did not start, see .test-out/server-build.log, control.log, server.log"
 fi
-stop_server
+stop_control
 
 # --- 4. release SDK + TypeScript check ----------------------------------------------------------
 step "stage 4/5: release SDK build and TypeScript check"

@@ -1,0 +1,72 @@
+// tests/harness/proxy.mjs — a TCP proxy in front of rtm-server that can cut its connections.
+//
+// Why: reconnection and session-resumption tests need a client's network link to fail while the
+// server stays up. Clients that connect through this proxy (RTM_TEST_PROXY_URL) get plain byte
+// piping to the server (WebSocket needs nothing special); `sever()` destroys every live
+// connection on both sides at once, like a network failure, and can refuse (accept and close at
+// once) new connections for a while, like a network that stays down.
+//
+// Normal closes pass through gracefully (FIN after the pending bytes, so a server's close frame
+// still arrives); an error on one side (reset, refused upstream) destroys the other side.
+
+import net from 'node:net';
+
+/**
+ * Listens on 127.0.0.1 (a free port) and forwards to 127.0.0.1:`targetPort`.
+ * @returns {Promise<{port: number, sever: (downMs?: number) => number, live: () => number, close: () => Promise<void>}>}
+ */
+export async function startProxy(targetPort) {
+  const pairs = new Set();
+  let refuseUntil = 0;
+
+  const server = net.createServer((client) => {
+    client.on('error', () => {}); // reported through 'close' (hadError)
+    if (Date.now() < refuseUntil) {
+      client.destroy();
+      return;
+    }
+    const upstream = net.connect({ host: '127.0.0.1', port: targetPort });
+    upstream.on('error', () => {});
+    client.setNoDelay(true);
+    upstream.setNoDelay(true);
+    const pair = { client, upstream, open: 2 };
+    pairs.add(pair);
+    const closed = (other) => (hadError) => {
+      if (hadError) other.destroy();
+      else other.end();
+      if (--pair.open === 0) pairs.delete(pair);
+    };
+    client.on('close', closed(upstream));
+    upstream.on('close', closed(client));
+    client.pipe(upstream);
+    upstream.pipe(client);
+  });
+
+  await new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', resolve);
+  });
+
+  return {
+    port: server.address().port,
+    /** Destroys every proxied connection; refuses new ones for `downMs`. Returns how many. */
+    sever(downMs = 0) {
+      refuseUntil = downMs > 0 ? Date.now() + downMs : 0;
+      const n = pairs.size;
+      for (const { client, upstream } of pairs) {
+        client.destroy();
+        upstream.destroy();
+      }
+      pairs.clear();
+      return n;
+    },
+    live: () => pairs.size,
+    close() {
+      for (const { client, upstream } of pairs) {
+        client.destroy();
+        upstream.destroy();
+      }
+      return new Promise((resolve) => server.close(() => resolve()));
+    },
+  };
+}
