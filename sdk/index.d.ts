@@ -6,6 +6,8 @@ export type {
   ChannelMemberCountResult,
   LogFilterType,
   PeerMessageSendResult,
+  PeersOnlineStatusMap,
+  PeersOnlineStatusResult,
   ReceivedMessageProperties,
   RtmChannel,
   RtmClient,

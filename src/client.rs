@@ -86,6 +86,36 @@ impl RtmClient {
         promise(async move { member_counts(core, channel_ids).await })
     }
 
+    /// `{peerId: boolean}` for 1–256 peers.
+    #[wasm_bindgen(js_name = queryPeersOnlineStatus)]
+    pub fn query_peers_online_status(&self, peer_ids: JsValue) -> Promise {
+        let core = self.core.clone();
+        promise(async move { crate::presence::query(core, peer_ids).await })
+    }
+
+    /// Subscribes to the online state of 1–256 peers (at most 512 in all).
+    #[wasm_bindgen(js_name = subscribePeersOnlineStatus)]
+    pub fn subscribe_peers_online_status(&self, peer_ids: JsValue) -> Promise {
+        let core = self.core.clone();
+        promise(async move { crate::presence::subscribe(core, peer_ids).await.map(|()| JsValue::UNDEFINED) })
+    }
+
+    /// Stops the subscriptions of 1–256 peers.
+    #[wasm_bindgen(js_name = unsubscribePeersOnlineStatus)]
+    pub fn unsubscribe_peers_online_status(&self, peer_ids: JsValue) -> Promise {
+        let core = self.core.clone();
+        promise(
+            async move { crate::presence::unsubscribe(core, peer_ids).await.map(|()| JsValue::UNDEFINED) },
+        )
+    }
+
+    /// The subscribed peer ids (`'ONLINE_STATUS'`).
+    #[wasm_bindgen(js_name = queryPeersBySubscriptionOption)]
+    pub fn query_peers_by_subscription_option(&self, option: JsValue) -> Promise {
+        let result = crate::presence::subscribed(&self.core, &option);
+        promise(async move { result })
+    }
+
     /// Applies `logFilter` to this client's console output.
     #[wasm_bindgen(js_name = updateConfig)]
     pub fn update_config(&self, config: JsValue) {

@@ -70,6 +70,8 @@ pub struct Core {
     /// The `seq` of the last push handled: what a resume continues from, and
     /// how replayed duplicates are recognised.
     pub last_seq: Cell<u64>,
+    /// Subscribed peers and their last known online state.
+    pub subscriptions: RefCell<std::collections::BTreeMap<String, rtm_protocol::PeerState>>,
     /// Channels joined (or being joined), by id: where channel pushes go.
     pub channels: RefCell<HashMap<String, Rc<ChannelInner>>>,
 }
@@ -94,6 +96,7 @@ impl Core {
             next_request_id: Cell::new(1),
             budgets: RefCell::new(Budgets::default()),
             resume_token: RefCell::new(None),
+            subscriptions: RefCell::new(Default::default()),
             last_seq: Cell::new(0),
             channels: RefCell::new(HashMap::new()),
         })
@@ -313,6 +316,7 @@ impl Core {
             }
             Push::Kicked { reason } => self.kicked.set(Some(reason)),
             Push::TokenWillExpire => self.emitter.emit("TokenPrivilegeWillExpire", &[]),
+            Push::PeerState { uid, state } => crate::presence::on_push(self, uid, state),
             Push::ChannelMessage { channel, from, payload, ts } => {
                 let args = [
                     crate::message::to_js(&payload),
@@ -344,6 +348,7 @@ impl Core {
     pub fn forget_session(&self) {
         *self.credentials.borrow_mut() = None;
         *self.resume_token.borrow_mut() = None;
+        self.subscriptions.borrow_mut().clear();
         self.forget_channels();
     }
 

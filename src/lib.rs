@@ -2,7 +2,8 @@
 //!
 //! Layout:
 //! - [`module`]: the `AgoraRTM` object and `createInstance`.
-//! - [`client`]: the `RtmClient` class; [`channel`]: `RtmChannel`; [`login`]: login, logout, reconnect.
+//! - [`client`]: the `RtmClient` class; [`channel`]: `RtmChannel`; [`presence`]:
+//!   online status; [`login`]: login, logout, reconnect.
 //! - [`core`]: one client's state, request table and push handling.
 //! - [`link`]: the browser WebSocket (the only file that touches it).
 //! - [`emitter`]: the EventEmitter surface of every class.
@@ -24,6 +25,7 @@ pub mod log;
 pub mod login;
 pub mod message;
 pub mod module;
+pub mod presence;
 pub mod state;
 
 pub use client::RtmClient;

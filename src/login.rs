@@ -247,6 +247,7 @@ pub async fn reconnect(core: Rc<Core>, generation: u64) {
             Ok(how) => {
                 if how == Established::Fresh {
                     rejoin_channels(&core).await;
+                    crate::presence::resubscribe(&core).await;
                 }
                 if core.generation() == generation {
                     core.set_state(State::CONNECTED, Reason::LOGIN_SUCCESS);

@@ -163,6 +163,8 @@ export declare namespace RtmEvents {
     TokenPrivilegeWillExpire: () => void;
     /** Reconnecting failed because the token expired: call `renewToken()` and the SDK retries with it. */
     TokenExpired: () => void;
+    /** Subscribed peers' states: first the current ones on subscribing, then each change. */
+    PeersOnlineStatusChanged: (status: PeersOnlineStatusMap) => void;
   }
   interface RtmChannelEvents {
     /** A message from another member (never your own). */
@@ -174,6 +176,14 @@ export declare namespace RtmEvents {
     /** After joining, then at most once a second (every 3 s above 512 members). */
     MemberCountUpdated: (memberCount: number) => void;
   }
+}
+
+export interface PeersOnlineStatusMap {
+  [peerId: string]: RtmStatusCode.PeerOnlineState;
+}
+
+export interface PeersOnlineStatusResult {
+  [peerId: string]: boolean;
 }
 
 export interface ChannelMemberCountResult {
@@ -208,6 +218,13 @@ export declare class RtmClient extends RtmEventEmitter<RtmEvents.RtmClientEvents
   createMessage<T extends RtmMessage>(message: Partial<T>): T;
   /** A channel object (no server call); throws an RtmError (code 1) for an invalid id. */
   createChannel(channelId: string): RtmChannel;
+  /** Whether each of 1–256 peers is ONLINE. */
+  queryPeersOnlineStatus(peerIds: string[]): Promise<PeersOnlineStatusResult>;
+  /** Subscribes to 1–256 peers (at most 512 in all; code 6 beyond). */
+  subscribePeersOnlineStatus(peerIds: string[]): Promise<void>;
+  unsubscribePeersOnlineStatus(peerIds: string[]): Promise<void>;
+  /** The subscribed peer ids. */
+  queryPeersBySubscriptionOption(option: RtmStatusCode.PeerSubscriptionOption): Promise<string[]>;
   /** Member counts of 1–32 channels (0 for an empty channel). */
   getChannelMemberCount(channelIds: string[]): Promise<ChannelMemberCountResult>;
   updateConfig(config: RtmConfig): void;

@@ -34,6 +34,12 @@ string_enum!(
     }
 );
 
+string_enum!(
+    /// `AgoraRTM.PeerOnlineState`: UNREACHABLE while a peer's connection is
+    /// lost but its session is still inside the reconnect grace period.
+    PeerState { ONLINE, UNREACHABLE, OFFLINE, }
+);
+
 impl ConnectionChangeReason {
     /// Whether a client that lost its session for this reason should reconnect
     /// (INTERRUPTED) or stop in ABORTED (everything the server decided).

@@ -110,6 +110,22 @@ pub enum Request {
         /// The new token.
         token: String,
     },
+    /// `queryPeersOnlineStatus()`. Replied with [`Reply::Online`].
+    QueryOnline {
+        /// 1–256 user ids.
+        peers: Vec<String>,
+    },
+    /// `subscribePeersOnlineStatus()`. Replied with [`Reply::PeerStates`] (the
+    /// current state of each); changes follow as [`Push::PeerState`].
+    Subscribe {
+        /// 1–256 user ids.
+        peers: Vec<String>,
+    },
+    /// `unsubscribePeersOnlineStatus()`. Replied with [`Reply::Done`].
+    Unsubscribe {
+        /// 1–256 user ids.
+        peers: Vec<String>,
+    },
 }
 
 /// A message body, as the app gave it.
@@ -195,6 +211,16 @@ pub enum Reply {
         /// The server's clock (ms since the Unix epoch).
         server_ts: u64,
     },
+    /// Outcome of [`Request::QueryOnline`], in the order asked.
+    Online {
+        /// Whether each peer is ONLINE.
+        online: Vec<bool>,
+    },
+    /// Outcome of [`Request::Subscribe`], in the order asked.
+    PeerStates {
+        /// The current state of each peer.
+        states: Vec<crate::codes::PeerState>,
+    },
 }
 
 /// A refused request: Agora's numeric code for the operation, and a message a
@@ -274,4 +300,11 @@ pub enum Push {
     /// The session's token expires in 30 s: call `renewToken()`
     /// (`TokenPrivilegeWillExpire`).
     TokenWillExpire,
+    /// A subscribed peer's online state changed (`PeersOnlineStatusChanged`).
+    PeerState {
+        /// The peer.
+        uid: String,
+        /// Its state now.
+        state: crate::codes::PeerState,
+    },
 }

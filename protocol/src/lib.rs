@@ -19,7 +19,7 @@ pub mod limits;
 pub mod rate;
 
 pub use codec::{decode, decode_prefix, encode, push_frame, DecodeError};
-pub use codes::{ConnectionChangeReason, ConnectionState, ErrorKind, OpError};
+pub use codes::{ConnectionChangeReason, ConnectionState, ErrorKind, OpError, PeerState};
 pub use frames::{ClientFrame, ErrorReply, Payload, Push, Reply, Request, ServerFrame};
 
 /// The WebSocket subprotocol of this protocol version. Clients offer it in

@@ -42,6 +42,14 @@ pub const MEMBER_COUNT_INTERVAL_LARGE_MS: u64 = 3_000;
 /// `getChannelMemberCount()` takes 1 to this many channel ids.
 pub const MAX_COUNT_CHANNELS: usize = 32;
 
+/// Peers per presence query, subscribe or unsubscribe call.
+pub const MAX_PEERS_PER_CALL: usize = 256;
+/// Peers one client may be subscribed to.
+pub const MAX_SUBSCRIBED_PEERS: usize = 512;
+/// `queryPeersOnlineStatus()`, `subscribePeersOnlineStatus()` and
+/// `unsubscribePeersOnlineStatus()`: each this many per ...
+pub const PRESENCE_RATE: (u32, u64) = (10, 5_000);
+
 /// `TokenPrivilegeWillExpire` this long before the token expires (s).
 pub const TOKEN_WARNING_SECS: u64 = 30;
 /// Pushes a session keeps for replay after its connection drops.

@@ -65,6 +65,18 @@ pub struct Budgets {
     join_same: HashMap<String, RateWindow>,
     get_members: RateWindow,
     member_count: RateWindow,
+    presence: [RateWindow; 3],
+}
+
+/// The presence calls, each with its own budget.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PresenceCall {
+    /// `queryPeersOnlineStatus()`.
+    Query = 0,
+    /// `subscribePeersOnlineStatus()`.
+    Subscribe = 1,
+    /// `unsubscribePeersOnlineStatus()`.
+    Unsubscribe = 2,
 }
 
 impl Default for Budgets {
@@ -75,6 +87,7 @@ impl Default for Budgets {
             join_same: HashMap::new(),
             get_members: RateWindow::from_rate(limits::GET_MEMBERS_RATE),
             member_count: RateWindow::from_rate(limits::MEMBER_COUNT_RATE),
+            presence: std::array::from_fn(|_| RateWindow::from_rate(limits::PRESENCE_RATE)),
         }
     }
 }
@@ -114,6 +127,11 @@ impl Budgets {
     /// One `getChannelMemberCount()`.
     pub fn member_count(&mut self, now_ms: u64) -> bool {
         self.member_count.try_hit(now_ms)
+    }
+
+    /// One presence call of this kind.
+    pub fn presence(&mut self, call: PresenceCall, now_ms: u64) -> bool {
+        self.presence[call as usize].try_hit(now_ms)
     }
 }
 

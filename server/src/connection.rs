@@ -213,6 +213,17 @@ impl Conn {
                 let result = self.hub.member_counts(&session, &channels).await;
                 self.reply(id, result.map(|counts| Reply::MemberCounts { counts }));
             }
+            (Request::QueryOnline { peers }, Some(session)) => {
+                let result = self.hub.query_online(&session, &peers).await;
+                self.reply(id, result.map(|online| Reply::Online { online }));
+            }
+            (Request::Subscribe { peers }, Some(session)) => {
+                let result = self.hub.subscribe(&session, &peers).await;
+                self.reply(id, result.map(|states| Reply::PeerStates { states }));
+            }
+            (Request::Unsubscribe { peers }, Some(session)) => {
+                self.reply(id, self.hub.unsubscribe(&session, &peers).map(|()| Reply::Done));
+            }
             (Request::SendPeer { peer, payload, offline }, Some(session)) => {
                 // Waiting for the peer's acknowledgement must not stall this
                 // reader: the acks of messages *to* this client arrive here.

@@ -9,7 +9,7 @@
 //! [`Presence`] answers "which session is this user's", across nodes.
 
 use async_trait::async_trait;
-use rtm_protocol::{ConnectionChangeReason, Payload};
+use rtm_protocol::{ConnectionChangeReason, Payload, PeerState};
 use std::sync::{Arc, Weak};
 
 /// A session anywhere in the cluster.
@@ -108,6 +108,8 @@ pub trait EventSink: Send + Sync {
     fn deliver(&self, app: &str, uid: &str, event: UserEvent) -> usize;
     /// Hands `event` of `channel` in `app` to this node's members of it.
     fn deliver_channel(&self, app: &str, channel: &str, event: ChannelEvent);
+    /// Tells this node's subscribers of `uid` in `app` its new online state.
+    fn deliver_status(&self, app: &str, uid: &str, state: PeerState);
 }
 
 /// Publishes user events to whichever nodes hold the user's sessions.
@@ -120,6 +122,8 @@ pub trait Broker: Send + Sync {
     async fn publish_user(&self, app: &str, uid: &str, event: UserEvent) -> anyhow::Result<usize>;
     /// Publishes `event` on the topic of `channel` in `app`.
     async fn publish_channel(&self, app: &str, channel: &str, event: ChannelEvent) -> anyhow::Result<()>;
+    /// Publishes a user's new online state to its subscribers, on every node.
+    async fn publish_status(&self, app: &str, uid: &str, state: PeerState) -> anyhow::Result<()>;
 }
 
 /// Who is in which channel, across nodes. A user is a member through one
@@ -147,8 +151,19 @@ pub trait Membership: Send + Sync {
 /// Which session currently is a user.
 #[async_trait]
 pub trait Presence: Send + Sync {
-    /// Makes `session` the user's session; returns the one it displaced.
+    /// Makes `session` the user's (reachable) session; returns the one it displaced.
     async fn claim(&self, app: &str, uid: &str, session: SessionRef) -> anyhow::Result<Option<SessionRef>>;
+    /// Marks the user's session reachable or not (its connection dropped and it
+    /// waits for a resume); false if `session` is no longer the user's.
+    async fn set_reachable(
+        &self,
+        app: &str,
+        uid: &str,
+        session: SessionRef,
+        reachable: bool,
+    ) -> anyhow::Result<bool>;
+    /// The user's online state.
+    async fn state(&self, app: &str, uid: &str) -> anyhow::Result<PeerState>;
     /// Forgets the user's session if it still is `session`.
     async fn release(&self, app: &str, uid: &str, session: SessionRef) -> anyhow::Result<()>;
     /// The user's session, if the user is online.

@@ -3,6 +3,7 @@
 
 use crate::engine::{Broker, ChannelEvent, EventSink, Joined, Membership, Presence, SessionRef, UserEvent};
 use async_trait::async_trait;
+use rtm_protocol::PeerState;
 use std::collections::HashMap;
 use std::sync::{Mutex, OnceLock, Weak};
 
@@ -29,6 +30,13 @@ impl Broker for MemoryBroker {
     async fn publish_channel(&self, app: &str, channel: &str, event: ChannelEvent) -> anyhow::Result<()> {
         if let Some(sink) = self.sink.get().and_then(Weak::upgrade) {
             sink.deliver_channel(app, channel, event);
+        }
+        Ok(())
+    }
+
+    async fn publish_status(&self, app: &str, uid: &str, state: PeerState) -> anyhow::Result<()> {
+        if let Some(sink) = self.sink.get().and_then(Weak::upgrade) {
+            sink.deliver_status(app, uid, state);
         }
         Ok(())
     }
@@ -83,30 +91,57 @@ impl Membership for MemoryMembership {
     }
 }
 
-/// Who is online, in a map keyed by (app, uid).
+/// Who is online, in a map keyed by (app, uid): the session and whether it is
+/// reachable.
 #[derive(Default)]
 pub struct MemoryPresence {
-    sessions: Mutex<HashMap<(String, String), SessionRef>>,
+    sessions: Mutex<HashMap<(String, String), (SessionRef, bool)>>,
 }
 
 #[async_trait]
 impl Presence for MemoryPresence {
     async fn claim(&self, app: &str, uid: &str, session: SessionRef) -> anyhow::Result<Option<SessionRef>> {
         let mut map = self.sessions.lock().unwrap();
-        Ok(map.insert((app.to_owned(), uid.to_owned()), session).filter(|old| *old != session))
+        let old = map.insert((app.to_owned(), uid.to_owned()), (session, true));
+        Ok(old.map(|(s, _)| s).filter(|old| *old != session))
+    }
+
+    async fn set_reachable(
+        &self,
+        app: &str,
+        uid: &str,
+        session: SessionRef,
+        reachable: bool,
+    ) -> anyhow::Result<bool> {
+        let mut map = self.sessions.lock().unwrap();
+        match map.get_mut(&(app.to_owned(), uid.to_owned())) {
+            Some((s, r)) if *s == session => {
+                *r = reachable;
+                Ok(true)
+            }
+            _ => Ok(false),
+        }
+    }
+
+    async fn state(&self, app: &str, uid: &str) -> anyhow::Result<PeerState> {
+        Ok(match self.sessions.lock().unwrap().get(&(app.to_owned(), uid.to_owned())) {
+            Some((_, true)) => PeerState::ONLINE,
+            Some((_, false)) => PeerState::UNREACHABLE,
+            None => PeerState::OFFLINE,
+        })
     }
 
     async fn release(&self, app: &str, uid: &str, session: SessionRef) -> anyhow::Result<()> {
         let mut map = self.sessions.lock().unwrap();
         let key = (app.to_owned(), uid.to_owned());
-        if map.get(&key) == Some(&session) {
+        if map.get(&key).is_some_and(|(s, _)| *s == session) {
             map.remove(&key);
         }
         Ok(())
     }
 
     async fn lookup(&self, app: &str, uid: &str) -> anyhow::Result<Option<SessionRef>> {
-        Ok(self.sessions.lock().unwrap().get(&(app.to_owned(), uid.to_owned())).copied())
+        Ok(self.sessions.lock().unwrap().get(&(app.to_owned(), uid.to_owned())).map(|(s, _)| *s))
     }
 }
 
@@ -124,8 +159,13 @@ mod tests {
         p.release("app", "u", a).await.unwrap();
         assert_eq!(p.lookup("app", "u").await.unwrap(), Some(b), "a stale release keeps the new owner");
         assert_eq!(p.lookup("other-app", "u").await.unwrap(), None, "apps are namespaces");
+        assert_eq!(p.state("app", "u").await.unwrap(), PeerState::ONLINE);
+        assert!(!p.set_reachable("app", "u", a, false).await.unwrap(), "only the owner");
+        assert!(p.set_reachable("app", "u", b, false).await.unwrap());
+        assert_eq!(p.state("app", "u").await.unwrap(), PeerState::UNREACHABLE);
         p.release("app", "u", b).await.unwrap();
         assert_eq!(p.lookup("app", "u").await.unwrap(), None);
+        assert_eq!(p.state("app", "u").await.unwrap(), PeerState::OFFLINE);
     }
 
     #[tokio::test]

@@ -9,10 +9,11 @@
 use crate::channels::LocalChannels;
 use crate::config::Config;
 use crate::engine::{AckRoute, ChannelEvent, Engine, EventSink, SessionRef, UserEvent};
+use crate::presence::Watchers;
 use crate::session::{close, Delivery, Outbox, SessionHandle};
 use rtm_protocol::codes::{LoginError, PeerMessageError};
 use rtm_protocol::limits::{self, PEER_ACK_TIMEOUT_MS};
-use rtm_protocol::{ConnectionChangeReason, OpError, Payload, Push, Reply};
+use rtm_protocol::{ConnectionChangeReason, OpError, Payload, PeerState, Push, Reply};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, Weak};
@@ -41,6 +42,7 @@ pub struct Hub {
     next_session: AtomicU64,
     local: Mutex<Local>,
     channels: Mutex<LocalChannels>,
+    watchers: Mutex<Watchers>,
     me: OnceLock<Weak<Hub>>,
 }
 
@@ -54,6 +56,7 @@ impl Hub {
             next_session: AtomicU64::new(1),
             local: Mutex::new(Local::default()),
             channels: Mutex::new(LocalChannels::default()),
+            watchers: Mutex::new(Watchers::default()),
             me: OnceLock::new(),
         });
         let _ = hub.me.set(Arc::downgrade(&hub));
@@ -76,6 +79,16 @@ impl Hub {
     /// This node's channel members.
     pub(crate) fn local_channels(&self) -> std::sync::MutexGuard<'_, LocalChannels> {
         self.channels.lock().unwrap()
+    }
+
+    /// This node's presence subscribers.
+    pub(crate) fn watchers(&self) -> std::sync::MutexGuard<'_, Watchers> {
+        self.watchers.lock().unwrap()
+    }
+
+    /// A session of this node by id.
+    pub(crate) fn session_by_id(&self, id: u64) -> Option<Arc<SessionHandle>> {
+        self.local_session(id)
     }
 
     fn arc(&self) -> Option<Arc<Hub>> {
@@ -141,6 +154,15 @@ impl Hub {
             .map_err(|_| LoginError::REJECTED.err("too much was missed to resume; log in again"))?;
         session.set_token(token);
         self.watch_token(&session, expires_at);
+        if self
+            .engine
+            .presence
+            .set_reachable(&session.app, &session.uid, session.sref, true)
+            .await
+            .unwrap_or(false)
+        {
+            self.publish_state(&session.app, &session.uid, PeerState::ONLINE).await;
+        }
         tracing::debug!(app = %session.app, uid = %session.uid, last_seq, "resumed");
         Ok((session, generation))
     }
@@ -209,12 +231,17 @@ impl Hub {
             local.by_user.insert((session.app.clone(), session.uid.clone()), session.sref.session);
             local.by_resume.insert(session.resume_token.clone(), session.sref.session);
         }
+        let before =
+            self.engine.presence.state(&session.app, &session.uid).await.unwrap_or(PeerState::OFFLINE);
         let displaced = self
             .engine
             .presence
             .claim(&session.app, &session.uid, session.sref)
             .await
             .map_err(|e| LoginError::UNKNOWN.err(format!("presence store unavailable: {e}")))?;
+        if before != PeerState::ONLINE {
+            self.publish_state(&session.app, &session.uid, PeerState::ONLINE).await;
+        }
         if let Some(old) = displaced {
             let kick = UserEvent::Kick { session: old, reason: ConnectionChangeReason::REMOTE_LOGIN };
             if let Err(e) = self.engine.broker.publish_user(&session.app, &session.uid, kick).await {
@@ -232,6 +259,16 @@ impl Hub {
         }
         let (hub, session, grace) = (self.me.get().cloned(), session.clone(), self.config.grace);
         tokio::spawn(async move {
+            if let Some(hub) = hub.as_ref().and_then(Weak::upgrade) {
+                let presence = &hub.engine.presence;
+                if presence
+                    .set_reachable(&session.app, &session.uid, session.sref, false)
+                    .await
+                    .unwrap_or(false)
+                {
+                    hub.publish_state(&session.app, &session.uid, PeerState::UNREACHABLE).await;
+                }
+            }
             tokio::time::sleep(grace).await;
             let Some(hub) = hub.and_then(|h| h.upgrade()) else { return };
             if session.is_detached() && session.generation() == generation {
@@ -248,6 +285,7 @@ impl Hub {
             return;
         }
         self.leave_all(session).await;
+        self.unsubscribe_all(session);
         {
             let mut local = self.local.lock().unwrap();
             local.by_id.remove(&session.sref.session);
@@ -259,6 +297,10 @@ impl Hub {
         }
         if let Err(e) = self.engine.presence.release(&session.app, &session.uid, session.sref).await {
             tracing::warn!(error = %e, "could not release presence");
+        }
+        // After a remote login the user is still online through its new session.
+        if self.engine.presence.state(&session.app, &session.uid).await.ok() == Some(PeerState::OFFLINE) {
+            self.publish_state(&session.app, &session.uid, PeerState::OFFLINE).await;
         }
     }
 
@@ -394,5 +436,9 @@ impl EventSink for Hub {
 
     fn deliver_channel(&self, app: &str, channel: &str, event: ChannelEvent) {
         self.fan_out(app, channel, event);
+    }
+
+    fn deliver_status(&self, app: &str, uid: &str, state: PeerState) {
+        self.fan_out_status(app, uid, state);
     }
 }

@@ -6,7 +6,8 @@
 //! - [`connection`]: one socket's reader loop and writer task.
 //! - [`session`]: a logged-in session, its bounded queue and ack bookkeeping.
 //! - [`hub`]: this node's sessions and the operations on them;
-//!   [`channels`]: the channel operations and fan-out.
+//!   [`channels`]: the channel operations and fan-out; [`presence`]: online
+//!   status queries and subscriptions.
 //! - [`engine`]: the broker, presence, membership and store traits the hub
 //!   runs on; [`engine_memory`] is the single-process implementation and
 //!   [`store_sqlite`] the embedded offline-message store.
@@ -24,6 +25,7 @@ pub mod engine;
 pub mod engine_memory;
 pub mod http;
 pub mod hub;
+pub mod presence;
 pub mod session;
 pub mod store_sqlite;
 pub mod token;

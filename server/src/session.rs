@@ -134,6 +134,7 @@ struct Book {
     next_ack: u64,
     budgets: Budgets,
     joined: BTreeSet<String>,
+    subscribed: BTreeSet<String>,
     token: Option<String>,
 }
 
@@ -179,6 +180,7 @@ impl SessionHandle {
                 next_ack: 1,
                 budgets: Budgets::default(),
                 joined: BTreeSet::new(),
+                subscribed: BTreeSet::new(),
                 token: None,
             }),
             token_timer: Mutex::new(None),
@@ -323,6 +325,11 @@ impl SessionHandle {
     /// Forgets every joined channel, returning them (the session is ending).
     pub fn take_joined(&self) -> Vec<String> {
         std::mem::take(&mut self.book.lock().unwrap().joined).into_iter().collect()
+    }
+
+    /// Runs `f` on the set of peers this session subscribes to.
+    pub fn subscribed<T>(&self, f: impl FnOnce(&mut BTreeSet<String>) -> T) -> T {
+        f(&mut self.book.lock().unwrap().subscribed)
     }
 
     /// Remembers a peer message pushed to this session; returns its delivery id.

@@ -55,6 +55,14 @@ extern "C" {
     pub fn get_channel_member_count(this: &Client, ids: &JsValue) -> Promise;
     #[wasm_bindgen(method, js_name = renewToken)]
     pub fn renew_token(this: &Client, token: &JsValue) -> Promise;
+    #[wasm_bindgen(method, js_name = queryPeersOnlineStatus)]
+    pub fn query_peers_online_status(this: &Client, ids: &JsValue) -> Promise;
+    #[wasm_bindgen(method, js_name = subscribePeersOnlineStatus)]
+    pub fn subscribe_peers_online_status(this: &Client, ids: &JsValue) -> Promise;
+    #[wasm_bindgen(method, js_name = unsubscribePeersOnlineStatus)]
+    pub fn unsubscribe_peers_online_status(this: &Client, ids: &JsValue) -> Promise;
+    #[wasm_bindgen(method, js_name = queryPeersBySubscriptionOption)]
+    pub fn query_peers_by_subscription_option(this: &Client, option: &JsValue) -> Promise;
 
     /// An `RtmChannel`.
     #[derive(Clone)]

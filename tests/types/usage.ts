@@ -2,7 +2,7 @@
 // event of the SDK used the way an app written for agora-rtm-sdk uses it. The
 // `@ts-expect-error` lines prove the typings are precise: each must be an error.
 import AgoraRTM, { AgoraRTM as Named, createInstance, ConnectionState } from 'rtm-wasm';
-import type { ChannelMemberCountResult, RtmChannel, RtmClient, RtmMessage, RtmReceivedMessage, RtmRawMessage, RtmStatusCode, RtmTextMessage, RtmError } from 'rtm-wasm';
+import type { ChannelMemberCountResult, PeersOnlineStatusResult, RtmChannel, RtmClient, RtmMessage, RtmReceivedMessage, RtmRawMessage, RtmStatusCode, RtmTextMessage, RtmError } from 'rtm-wasm';
 
 const version: string = AgoraRTM.VERSION + AgoraRTM.BUILD + AgoraRTM.END_CALL_PREFIX;
 const same: typeof AgoraRTM = Named;
@@ -79,6 +79,18 @@ async function app(): Promise<void> {
   await channel.sendMessage({ rawMessage: new Uint8Array(2), description: 'raw' });
   const members: string[] = await channel.getMembers();
   await channel.leave();
+  client.on('PeersOnlineStatusChanged', (status) => {
+    for (const [peer, state] of Object.entries(status)) {
+      const s: RtmStatusCode.PeerOnlineState = state;
+      console.log(peer, s === AgoraRTM.PeerOnlineState.UNREACHABLE);
+    }
+  });
+  const online: PeersOnlineStatusResult = await client.queryPeersOnlineStatus(['bob']);
+  const bobOnline: boolean = online['bob'];
+  await client.subscribePeersOnlineStatus(['bob', 'carol']);
+  const subscribed: string[] = await client.queryPeersBySubscriptionOption(AgoraRTM.PeerSubscriptionOption.ONLINE_STATUS);
+  await client.unsubscribePeersOnlineStatus(['carol']);
+  console.log(bobOnline, subscribed);
   const counts: ChannelMemberCountResult = await client.getChannelMemberCount(['lobby', 'empty']);
   const lobby: number = counts['lobby'];
   console.log(members, lobby);
@@ -106,6 +118,8 @@ client.login({ token: 'x' });
 client.createChannel('c').on('MessageFromPeer', () => {});
 // @ts-expect-error: MemberCountUpdated passes a number
 client.createChannel('c').on('MemberCountUpdated', (count: string) => {});
+// @ts-expect-error: the only subscription option is ONLINE_STATUS
+client.queryPeersBySubscriptionOption('PRESENCE');
 // @ts-expect-error: TokenExpired has no arguments
 client.on('TokenExpired', (reason: string) => {});
 // @ts-expect-error: renewToken takes a string
