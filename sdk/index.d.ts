@@ -3,6 +3,10 @@ import type { AgoraRTMStatic } from './rtm_wasm';
 
 export type {
   AgoraRTMStatic,
+  AttributesMap,
+  ChannelAttributeOptions,
+  ChannelAttributeProperties,
+  ChannelAttributes,
   ChannelMemberCountResult,
   LogFilterType,
   PeerMessageSendResult,

@@ -1,6 +1,7 @@
 //! `RtmClient`, the class apps hold: thin methods over [`Core`] that turn
 //! results into Promises and failures into coded Errors.
 
+use crate::attributes::{self, UserWrite};
 use crate::channel::RtmChannel;
 use crate::core::Core;
 use crate::emitter::emitter_methods;
@@ -114,6 +115,105 @@ impl RtmClient {
     pub fn query_peers_by_subscription_option(&self, option: JsValue) -> Promise {
         let result = crate::presence::subscribed(&self.core, &option);
         promise(async move { result })
+    }
+
+    /// Replaces the caller's attributes.
+    #[wasm_bindgen(js_name = setLocalUserAttributes)]
+    pub fn set_local_user_attributes(&self, attributes: JsValue) -> Promise {
+        promise(attributes::write_user(self.core.clone(), UserWrite::Set, attributes))
+    }
+
+    /// Adds or updates some of the caller's attributes.
+    #[wasm_bindgen(js_name = addOrUpdateLocalUserAttributes)]
+    pub fn add_or_update_local_user_attributes(&self, attributes: JsValue) -> Promise {
+        promise(attributes::write_user(self.core.clone(), UserWrite::Upsert, attributes))
+    }
+
+    /// Deletes some of the caller's attributes.
+    #[wasm_bindgen(js_name = deleteLocalUserAttributesByKeys)]
+    pub fn delete_local_user_attributes_by_keys(&self, keys: JsValue) -> Promise {
+        promise(attributes::write_user(self.core.clone(), UserWrite::Delete, keys))
+    }
+
+    /// Deletes all of the caller's attributes.
+    #[wasm_bindgen(js_name = clearLocalUserAttributes)]
+    pub fn clear_local_user_attributes(&self) -> Promise {
+        promise(attributes::write_user(self.core.clone(), UserWrite::Clear, JsValue::UNDEFINED))
+    }
+
+    /// A user's attributes: `{key: value}`.
+    #[wasm_bindgen(js_name = getUserAttributes)]
+    pub fn get_user_attributes(&self, user_id: JsValue) -> Promise {
+        promise(attributes::read_user(self.core.clone(), user_id, None))
+    }
+
+    /// Some of a user's attributes.
+    #[wasm_bindgen(js_name = getUserAttributesByKeys)]
+    pub fn get_user_attributes_by_keys(&self, user_id: JsValue, keys: JsValue) -> Promise {
+        promise(attributes::read_user(self.core.clone(), user_id, Some(keys)))
+    }
+
+    /// Replaces a channel's attributes.
+    #[wasm_bindgen(js_name = setChannelAttributes)]
+    pub fn set_channel_attributes(
+        &self,
+        channel_id: JsValue,
+        attributes: JsValue,
+        options: JsValue,
+    ) -> Promise {
+        promise(attributes::write_channel(self.core.clone(), channel_id, UserWrite::Set, attributes, options))
+    }
+
+    /// Adds or updates some of a channel's attributes.
+    #[wasm_bindgen(js_name = addOrUpdateChannelAttributes)]
+    pub fn add_or_update_channel_attributes(
+        &self,
+        channel_id: JsValue,
+        attributes: JsValue,
+        options: JsValue,
+    ) -> Promise {
+        promise(attributes::write_channel(
+            self.core.clone(),
+            channel_id,
+            UserWrite::Upsert,
+            attributes,
+            options,
+        ))
+    }
+
+    /// Deletes some of a channel's attributes.
+    #[wasm_bindgen(js_name = deleteChannelAttributesByKeys)]
+    pub fn delete_channel_attributes_by_keys(
+        &self,
+        channel_id: JsValue,
+        keys: JsValue,
+        options: JsValue,
+    ) -> Promise {
+        promise(attributes::write_channel(self.core.clone(), channel_id, UserWrite::Delete, keys, options))
+    }
+
+    /// Deletes all of a channel's attributes.
+    #[wasm_bindgen(js_name = clearChannelAttributes)]
+    pub fn clear_channel_attributes(&self, channel_id: JsValue, options: JsValue) -> Promise {
+        promise(attributes::write_channel(
+            self.core.clone(),
+            channel_id,
+            UserWrite::Clear,
+            JsValue::UNDEFINED,
+            options,
+        ))
+    }
+
+    /// A channel's attributes: `{key: {value, lastUpdateUserId, lastUpdateTs}}`.
+    #[wasm_bindgen(js_name = getChannelAttributes)]
+    pub fn get_channel_attributes(&self, channel_id: JsValue) -> Promise {
+        promise(attributes::read_channel(self.core.clone(), channel_id, None))
+    }
+
+    /// Some of a channel's attributes.
+    #[wasm_bindgen(js_name = getChannelAttributesByKeys)]
+    pub fn get_channel_attributes_by_keys(&self, channel_id: JsValue, keys: JsValue) -> Promise {
+        promise(attributes::read_channel(self.core.clone(), channel_id, Some(keys)))
     }
 
     /// Applies `logFilter` to this client's console output.

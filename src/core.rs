@@ -317,6 +317,13 @@ impl Core {
             Push::Kicked { reason } => self.kicked.set(Some(reason)),
             Push::TokenWillExpire => self.emitter.emit("TokenPrivilegeWillExpire", &[]),
             Push::PeerState { uid, state } => crate::presence::on_push(self, uid, state),
+            Push::ChannelAttrs { channel, attrs } => {
+                self.emit_channel(
+                    &channel,
+                    "AttributesUpdated",
+                    &[crate::attributes::channel_attrs_js(&attrs)],
+                );
+            }
             Push::ChannelMessage { channel, from, payload, ts } => {
                 let args = [
                     crate::message::to_js(&payload),

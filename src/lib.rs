@@ -3,7 +3,7 @@
 //! Layout:
 //! - [`module`]: the `AgoraRTM` object and `createInstance`.
 //! - [`client`]: the `RtmClient` class; [`channel`]: `RtmChannel`; [`presence`]:
-//!   online status; [`login`]: login, logout, reconnect.
+//!   online status; [`attributes`]: user and channel attributes; [`login`]: login, logout, reconnect.
 //! - [`core`]: one client's state, request table and push handling.
 //! - [`link`]: the browser WebSocket (the only file that touches it).
 //! - [`emitter`]: the EventEmitter surface of every class.
@@ -14,6 +14,7 @@
 //! maps) and shipped through a `typescript_custom_section`.
 #![warn(missing_docs)]
 
+pub mod attributes;
 pub mod backoff;
 pub mod channel;
 pub mod client;

@@ -175,7 +175,30 @@ export declare namespace RtmEvents {
     MemberLeft: (memberId: string) => void;
     /** After joining, then at most once a second (every 3 s above 512 members). */
     MemberCountUpdated: (memberCount: number) => void;
+    /** A write with `enableNotificationToChannelMembers`: every attribute of the channel now. */
+    AttributesUpdated: (attributes: ChannelAttributes) => void;
   }
+}
+
+/** User attributes: `{key: value}`. */
+export interface AttributesMap {
+  [key: string]: string;
+}
+
+export interface ChannelAttributeProperties {
+  value: string;
+  lastUpdateUserId: string;
+  /** ms since the Unix epoch. */
+  lastUpdateTs: number;
+}
+
+export interface ChannelAttributes {
+  [key: string]: ChannelAttributeProperties;
+}
+
+export interface ChannelAttributeOptions {
+  /** Push the full new attribute set to the channel's members (AttributesUpdated). */
+  enableNotificationToChannelMembers?: boolean;
 }
 
 export interface PeersOnlineStatusMap {
@@ -225,6 +248,27 @@ export declare class RtmClient extends RtmEventEmitter<RtmEvents.RtmClientEvents
   unsubscribePeersOnlineStatus(peerIds: string[]): Promise<void>;
   /** The subscribed peer ids. */
   queryPeersBySubscriptionOption(option: RtmStatusCode.PeerSubscriptionOption): Promise<string[]>;
+  /** Attribute writes reject with ATTRIBUTE_OPERATION_ERR_* (3 invalid key, 4 size overflow, 5 too often, 102). */
+  setLocalUserAttributes(attributes: AttributesMap): Promise<void>;
+  addOrUpdateLocalUserAttributes(attributes: AttributesMap): Promise<void>;
+  deleteLocalUserAttributesByKeys(attributeKeys: string[]): Promise<void>;
+  clearLocalUserAttributes(): Promise<void>;
+  getUserAttributes(userId: string): Promise<AttributesMap>;
+  getUserAttributesByKeys(userId: string, attributeKeys: string[]): Promise<AttributesMap>;
+  setChannelAttributes(channelId: string, attributes: AttributesMap, options?: ChannelAttributeOptions): Promise<void>;
+  addOrUpdateChannelAttributes(
+    channelId: string,
+    attributes: AttributesMap,
+    options?: ChannelAttributeOptions,
+  ): Promise<void>;
+  deleteChannelAttributesByKeys(
+    channelId: string,
+    attributeKeys: string[],
+    options?: ChannelAttributeOptions,
+  ): Promise<void>;
+  clearChannelAttributes(channelId: string, options?: ChannelAttributeOptions): Promise<void>;
+  getChannelAttributes(channelId: string): Promise<ChannelAttributes>;
+  getChannelAttributesByKeys(channelId: string, keys: string[]): Promise<ChannelAttributes>;
   /** Member counts of 1–32 channels (0 for an empty channel). */
   getChannelMemberCount(channelIds: string[]): Promise<ChannelMemberCountResult>;
   updateConfig(config: RtmConfig): void;

@@ -126,6 +126,64 @@ pub enum Request {
         /// 1–256 user ids.
         peers: Vec<String>,
     },
+    /// Changes the caller's own user attributes. Replied with [`Reply::Done`].
+    UserAttrs {
+        /// What to change.
+        op: AttrOp,
+    },
+    /// `getUserAttributes()` / `getUserAttributesByKeys()`. Replied with
+    /// [`Reply::UserAttrs`].
+    GetUserAttrs {
+        /// Whose.
+        uid: String,
+        /// Only these keys; `None` for all.
+        keys: Option<Vec<String>>,
+    },
+    /// Changes a channel's attributes (joining is not needed). Replied with
+    /// [`Reply::Done`].
+    ChannelAttrs {
+        /// Channel id.
+        channel: String,
+        /// What to change.
+        op: AttrOp,
+        /// Push the full new set to the channel's members
+        /// (`enableNotificationToChannelMembers`).
+        notify: bool,
+    },
+    /// `getChannelAttributes()` / `getChannelAttributesByKeys()`. Replied with
+    /// [`Reply::ChannelAttrs`].
+    GetChannelAttrs {
+        /// Channel id.
+        channel: String,
+        /// Only these keys; `None` for all.
+        keys: Option<Vec<String>>,
+    },
+}
+
+/// A change to a set of attributes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum AttrOp {
+    /// Replace all attributes with these (`set...Attributes`).
+    Set(Vec<(String, String)>),
+    /// Add these, or update their values (`addOrUpdate...Attributes`).
+    Upsert(Vec<(String, String)>),
+    /// Delete these keys (`delete...AttributesByKeys`).
+    Delete(Vec<String>),
+    /// Delete all (`clear...Attributes`).
+    Clear,
+}
+
+/// One channel attribute with who wrote it last, and when.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChannelAttr {
+    /// The key.
+    pub key: String,
+    /// The value.
+    pub value: String,
+    /// The user who last wrote it.
+    pub last_update_uid: String,
+    /// When (ms since the Unix epoch).
+    pub last_update_ts: u64,
 }
 
 /// A message body, as the app gave it.
@@ -221,6 +279,16 @@ pub enum Reply {
         /// The current state of each peer.
         states: Vec<crate::codes::PeerState>,
     },
+    /// Outcome of [`Request::GetUserAttrs`].
+    UserAttrs {
+        /// Key, value.
+        attrs: Vec<(String, String)>,
+    },
+    /// Outcome of [`Request::GetChannelAttrs`].
+    ChannelAttrs {
+        /// The attributes.
+        attrs: Vec<ChannelAttr>,
+    },
 }
 
 /// A refused request: Agora's numeric code for the operation, and a message a
@@ -300,6 +368,14 @@ pub enum Push {
     /// The session's token expires in 30 s: call `renewToken()`
     /// (`TokenPrivilegeWillExpire`).
     TokenWillExpire,
+    /// A joined channel's attributes changed and the writer asked to notify:
+    /// the full new set (`AttributesUpdated`).
+    ChannelAttrs {
+        /// Channel id.
+        channel: String,
+        /// Every attribute of the channel now.
+        attrs: Vec<ChannelAttr>,
+    },
     /// A subscribed peer's online state changed (`PeersOnlineStatusChanged`).
     PeerState {
         /// The peer.

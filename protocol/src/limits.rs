@@ -50,6 +50,91 @@ pub const MAX_SUBSCRIBED_PEERS: usize = 512;
 /// `unsubscribePeersOnlineStatus()`: each this many per ...
 pub const PRESENCE_RATE: (u32, u64) = (10, 5_000);
 
+/// Longest attribute key, in bytes.
+pub const MAX_ATTR_KEY_BYTES: usize = 32;
+/// Largest attribute value, in bytes.
+pub const MAX_ATTR_VALUE_BYTES: usize = 8 * 1024;
+/// Attributes per user or channel.
+pub const MAX_ATTRS: usize = 32;
+/// Attribute writes (set, add/update, delete, clear): this many per ... per
+/// client, user and channel writes counted apart.
+pub const ATTR_WRITE_RATE: (u32, u64) = (10, 5_000);
+/// User attribute reads: this many per ...
+pub const USER_ATTR_READ_RATE: (u32, u64) = (40, 5_000);
+/// Channel attribute reads: this many per ...
+pub const CHANNEL_ATTR_READ_RATE: (u32, u64) = (10, 5_000);
+
+/// Why a set of attributes or a key was refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AttrError {
+    /// A key that is empty, too long or not visible characters (INVALID_ARGUMENT).
+    BadKey(String),
+    /// A value, count or total over its limit (SIZE_OVERFLOW).
+    Overflow(String),
+}
+
+/// The limits of one kind of attribute set: a user's or a channel's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AttrLimits {
+    /// Keys plus values, in bytes.
+    pub max_total: usize,
+}
+
+impl AttrLimits {
+    /// A user's attributes: 16 KB in all.
+    pub const USER: AttrLimits = AttrLimits { max_total: 16 * 1024 };
+    /// A channel's attributes: 32 KB in all.
+    pub const CHANNEL: AttrLimits = AttrLimits { max_total: 32 * 1024 };
+
+    /// Checks one key: 1–32 bytes of visible characters (no spaces or controls).
+    pub fn check_key(key: &str) -> Result<(), AttrError> {
+        if key.is_empty() || key.len() > MAX_ATTR_KEY_BYTES {
+            return Err(AttrError::BadKey(format!(
+                "attribute key {key:?} must be 1-{MAX_ATTR_KEY_BYTES} bytes"
+            )));
+        }
+        if let Some(c) = key.chars().find(|c| c.is_whitespace() || c.is_control()) {
+            return Err(AttrError::BadKey(format!(
+                "attribute key {key:?} contains {c:?}; use visible characters"
+            )));
+        }
+        Ok(())
+    }
+
+    /// Checks the keys and values of a write, before it is applied.
+    pub fn check_items<'a>(items: impl IntoIterator<Item = (&'a str, &'a str)>) -> Result<(), AttrError> {
+        for (key, value) in items {
+            Self::check_key(key)?;
+            if value.len() > MAX_ATTR_VALUE_BYTES {
+                return Err(AttrError::Overflow(format!(
+                    "the value of {key:?} is {} bytes; at most {MAX_ATTR_VALUE_BYTES}",
+                    value.len()
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    /// Checks the set a write would leave: count and total size.
+    pub fn check_set<'a>(self, items: impl IntoIterator<Item = (&'a str, &'a str)>) -> Result<(), AttrError> {
+        let (mut count, mut total) = (0, 0);
+        for (key, value) in items {
+            count += 1;
+            total += key.len() + value.len();
+        }
+        if count > MAX_ATTRS {
+            return Err(AttrError::Overflow(format!("{count} attributes; at most {MAX_ATTRS}")));
+        }
+        if total > self.max_total {
+            return Err(AttrError::Overflow(format!(
+                "{total} bytes of attributes; at most {}",
+                self.max_total
+            )));
+        }
+        Ok(())
+    }
+}
+
 /// `TokenPrivilegeWillExpire` this long before the token expires (s).
 pub const TOKEN_WARNING_SECS: u64 = 30;
 /// Pushes a session keeps for replay after its connection drops.
@@ -130,6 +215,24 @@ mod tests {
         assert_eq!(validate_id("tab\t"), Err(IdError::BadChar('\t')));
         assert_eq!(validate_id("é"), Err(IdError::BadChar('é')));
         assert_eq!(validate_id("quote\""), Err(IdError::BadChar('"')));
+    }
+
+    #[test]
+    fn attribute_limits() {
+        assert!(AttrLimits::check_key("status").is_ok());
+        assert!(matches!(AttrLimits::check_key(""), Err(AttrError::BadKey(_))));
+        assert!(matches!(AttrLimits::check_key(&"k".repeat(33)), Err(AttrError::BadKey(_))));
+        assert!(matches!(AttrLimits::check_key("a b"), Err(AttrError::BadKey(_))));
+        let big = "v".repeat(8 * 1024 + 1);
+        assert!(matches!(AttrLimits::check_items([("k", big.as_str())]), Err(AttrError::Overflow(_))));
+        let keys: Vec<String> = (0..33).map(|i| format!("k{i}")).collect();
+        assert!(AttrLimits::USER.check_set(keys.iter().map(|k| (k.as_str(), ""))).is_err());
+        let v = "v".repeat(8 * 1024);
+        assert!(AttrLimits::USER.check_set([("a", v.as_str()), ("b", v.as_str())]).is_err(), "over 16 KB");
+        assert!(
+            AttrLimits::CHANNEL.check_set([("a", v.as_str()), ("b", v.as_str())]).is_ok(),
+            "a channel has 32 KB"
+        );
     }
 
     #[test]

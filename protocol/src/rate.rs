@@ -66,6 +66,20 @@ pub struct Budgets {
     get_members: RateWindow,
     member_count: RateWindow,
     presence: [RateWindow; 3],
+    attrs: [RateWindow; 4],
+}
+
+/// The attribute calls, each kind with its own budget.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AttrCall {
+    /// Writing the caller's user attributes.
+    UserWrite = 0,
+    /// Reading user attributes.
+    UserRead = 1,
+    /// Writing channel attributes.
+    ChannelWrite = 2,
+    /// Reading channel attributes.
+    ChannelRead = 3,
 }
 
 /// The presence calls, each with its own budget.
@@ -88,6 +102,12 @@ impl Default for Budgets {
             get_members: RateWindow::from_rate(limits::GET_MEMBERS_RATE),
             member_count: RateWindow::from_rate(limits::MEMBER_COUNT_RATE),
             presence: std::array::from_fn(|_| RateWindow::from_rate(limits::PRESENCE_RATE)),
+            attrs: [
+                RateWindow::from_rate(limits::ATTR_WRITE_RATE),
+                RateWindow::from_rate(limits::USER_ATTR_READ_RATE),
+                RateWindow::from_rate(limits::ATTR_WRITE_RATE),
+                RateWindow::from_rate(limits::CHANNEL_ATTR_READ_RATE),
+            ],
         }
     }
 }
@@ -127,6 +147,11 @@ impl Budgets {
     /// One `getChannelMemberCount()`.
     pub fn member_count(&mut self, now_ms: u64) -> bool {
         self.member_count.try_hit(now_ms)
+    }
+
+    /// One attribute call of this kind.
+    pub fn attrs(&mut self, call: AttrCall, now_ms: u64) -> bool {
+        self.attrs[call as usize].try_hit(now_ms)
     }
 
     /// One presence call of this kind.

@@ -70,6 +70,7 @@ impl Hub {
                     return Err(JoinChannelError::FAILURE.err(engine_error(e)));
                 }
             };
+        self.mark_occupied(&session.app, channel);
         let event =
             ChannelEvent::Joined { uid: session.uid.clone(), session: session.sref, count: joined.count };
         let _ = self.engine().broker.publish_channel(&session.app, channel, event).await;
@@ -98,6 +99,9 @@ impl Hub {
         let left = self.engine().membership.leave(&session.app, channel, &session.uid, session.sref).await;
         match left {
             Ok(Some(count)) => {
+                if count == 0 {
+                    self.mark_empty(&session.app, channel, true);
+                }
                 let event = ChannelEvent::Left { uid: session.uid.clone(), session: session.sref, count };
                 let _ = self.engine().broker.publish_channel(&session.app, channel, event).await;
             }
@@ -220,6 +224,14 @@ impl Hub {
                     return;
                 }
                 (Push::MemberJoined { channel: channel_id, uid }, session)
+            }
+            ChannelEvent::Attrs { attrs } => {
+                let push = Push::ChannelAttrs { channel: channel_id, attrs };
+                let body: Bytes = encode(&push).into();
+                for session in self.local_members(app, channel, None) {
+                    session.push_body(body.clone());
+                }
+                return;
             }
             ChannelEvent::Left { uid, session, count } => {
                 self.note_count(app, channel, count);

@@ -14,6 +14,7 @@
 //! max_connections = 10000      # concurrent WebSocket connections
 //! offline_max_messages = 200   # stored offline messages per user
 //! offline_max_age_days = 7
+//! channel_attrs_ttl_secs = 300 # an empty channel's attributes are kept this long
 //! ```
 //!
 //! Without a file (or with no `[[apps]]`), any app id logs in without a token:
@@ -111,6 +112,8 @@ pub struct Limits {
     pub offline_max_messages: u32,
     /// Offline messages older than this are dropped.
     pub offline_max_age_days: u32,
+    /// A channel empty this long loses its attributes (seconds).
+    pub channel_attrs_ttl_secs: u64,
 }
 
 impl Default for Limits {
@@ -120,6 +123,7 @@ impl Default for Limits {
             max_connections: 10_000,
             offline_max_messages: 200,
             offline_max_age_days: 7,
+            channel_attrs_ttl_secs: 300,
         }
     }
 }

@@ -224,6 +224,22 @@ impl Conn {
             (Request::Unsubscribe { peers }, Some(session)) => {
                 self.reply(id, self.hub.unsubscribe(&session, &peers).map(|()| Reply::Done));
             }
+            (Request::UserAttrs { op }, Some(session)) => {
+                let result = self.hub.write_user_attrs(&session, op).await;
+                self.reply(id, result.map(|()| Reply::Done));
+            }
+            (Request::GetUserAttrs { uid, keys }, Some(session)) => {
+                let result = self.hub.read_user_attrs(&session, &uid, keys).await;
+                self.reply(id, result.map(|attrs| Reply::UserAttrs { attrs }));
+            }
+            (Request::ChannelAttrs { channel, op, notify }, Some(session)) => {
+                let result = self.hub.write_channel_attrs(&session, &channel, op, notify).await;
+                self.reply(id, result.map(|()| Reply::Done));
+            }
+            (Request::GetChannelAttrs { channel, keys }, Some(session)) => {
+                let result = self.hub.read_channel_attrs(&session, &channel, keys).await;
+                self.reply(id, result.map(|attrs| Reply::ChannelAttrs { attrs }));
+            }
             (Request::SendPeer { peer, payload, offline }, Some(session)) => {
                 // Waiting for the peer's acknowledgement must not stall this
                 // reader: the acks of messages *to* this client arrive here.

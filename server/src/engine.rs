@@ -9,7 +9,8 @@
 //! [`Presence`] answers "which session is this user's", across nodes.
 
 use async_trait::async_trait;
-use rtm_protocol::{ConnectionChangeReason, Payload, PeerState};
+use rtm_protocol::limits::AttrError;
+use rtm_protocol::{AttrOp, ChannelAttr, ConnectionChangeReason, Payload, PeerState};
 use std::sync::{Arc, Weak};
 
 /// A session anywhere in the cluster.
@@ -82,6 +83,11 @@ pub enum ChannelEvent {
         session: SessionRef,
         /// Members now.
         count: u32,
+    },
+    /// The channel's attributes changed and members are to be told: the full set.
+    Attrs {
+        /// Every attribute of the channel now.
+        attrs: Vec<ChannelAttr>,
     },
     /// A member left; `count` is the member count after the leave.
     Left {
@@ -195,6 +201,32 @@ pub trait OfflineStore: Send + Sync {
     async fn remove(&self, id: i64) -> anyhow::Result<()>;
 }
 
+/// User and channel attributes. A write is applied whole or not at all: one
+/// that would break a limit changes nothing.
+#[async_trait]
+pub trait AttributeStore: Send + Sync {
+    /// A user's attributes.
+    async fn user(&self, app: &str, uid: &str) -> anyhow::Result<Vec<(String, String)>>;
+    /// Applies `op` to a user's attributes if the result is within limits.
+    async fn update_user(&self, app: &str, uid: &str, op: &AttrOp) -> anyhow::Result<Result<(), AttrError>>;
+    /// Deletes a user's attributes (its session ended).
+    async fn clear_user(&self, app: &str, uid: &str) -> anyhow::Result<()>;
+    /// A channel's attributes.
+    async fn channel(&self, app: &str, channel: &str) -> anyhow::Result<Vec<ChannelAttr>>;
+    /// Applies `op`, written by `by` at `ts`, if the result is within limits;
+    /// returns the channel's attributes after it.
+    async fn update_channel(
+        &self,
+        app: &str,
+        channel: &str,
+        by: &str,
+        ts: u64,
+        op: &AttrOp,
+    ) -> anyhow::Result<Result<Vec<ChannelAttr>, AttrError>>;
+    /// Deletes a channel's attributes (it stayed empty too long).
+    async fn clear_channel(&self, app: &str, channel: &str) -> anyhow::Result<()>;
+}
+
 /// The engine a hub runs on.
 #[derive(Clone)]
 pub struct Engine {
@@ -206,6 +238,8 @@ pub struct Engine {
     pub membership: Arc<dyn Membership>,
     /// Offline peer messages.
     pub store: Arc<dyn OfflineStore>,
+    /// User and channel attributes.
+    pub attributes: Arc<dyn AttributeStore>,
 }
 
 impl Engine {
@@ -216,6 +250,7 @@ impl Engine {
             broker: Arc::new(crate::engine_memory::MemoryBroker::default()),
             presence: Arc::new(crate::engine_memory::MemoryPresence::default()),
             membership: Arc::new(crate::engine_memory::MemoryMembership::default()),
+            attributes: Arc::new(crate::attributes_memory::MemoryAttributes::default()),
         }
     }
 }

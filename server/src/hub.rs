@@ -6,6 +6,7 @@
 //! way as one on this node. The local maps sit behind a std `Mutex` that is
 //! never held across an `.await`. Channel operations are in `channels.rs`.
 
+use crate::attributes::EmptyChannels;
 use crate::channels::LocalChannels;
 use crate::config::Config;
 use crate::engine::{AckRoute, ChannelEvent, Engine, EventSink, SessionRef, UserEvent};
@@ -43,6 +44,7 @@ pub struct Hub {
     local: Mutex<Local>,
     channels: Mutex<LocalChannels>,
     watchers: Mutex<Watchers>,
+    empty_channels: Mutex<EmptyChannels>,
     me: OnceLock<Weak<Hub>>,
 }
 
@@ -57,6 +59,7 @@ impl Hub {
             local: Mutex::new(Local::default()),
             channels: Mutex::new(LocalChannels::default()),
             watchers: Mutex::new(Watchers::default()),
+            empty_channels: Mutex::new(EmptyChannels::default()),
             me: OnceLock::new(),
         });
         let _ = hub.me.set(Arc::downgrade(&hub));
@@ -91,7 +94,12 @@ impl Hub {
         self.local_session(id)
     }
 
-    fn arc(&self) -> Option<Arc<Hub>> {
+    /// Channels without members, and since when.
+    pub(crate) fn empty_channels(&self) -> std::sync::MutexGuard<'_, EmptyChannels> {
+        self.empty_channels.lock().unwrap()
+    }
+
+    pub(crate) fn arc(&self) -> Option<Arc<Hub>> {
         self.me.get().and_then(Weak::upgrade)
     }
 
@@ -301,6 +309,7 @@ impl Hub {
         // After a remote login the user is still online through its new session.
         if self.engine.presence.state(&session.app, &session.uid).await.ok() == Some(PeerState::OFFLINE) {
             self.publish_state(&session.app, &session.uid, PeerState::OFFLINE).await;
+            self.clear_user_attrs(session).await;
         }
     }
 

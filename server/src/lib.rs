@@ -7,7 +7,8 @@
 //! - [`session`]: a logged-in session, its bounded queue and ack bookkeeping.
 //! - [`hub`]: this node's sessions and the operations on them;
 //!   [`channels`]: the channel operations and fan-out; [`presence`]: online
-//!   status queries and subscriptions.
+//!   status queries and subscriptions; [`attributes`]: user and channel
+//!   attributes ([`attributes_memory`] keeps them for the memory engine).
 //! - [`engine`]: the broker, presence, membership and store traits the hub
 //!   runs on; [`engine_memory`] is the single-process implementation and
 //!   [`store_sqlite`] the embedded offline-message store.
@@ -17,6 +18,8 @@
 //! only parses flags and waits for a signal.
 #![warn(missing_docs)]
 
+pub mod attributes;
+pub mod attributes_memory;
 pub mod auth;
 pub mod channels;
 pub mod config;

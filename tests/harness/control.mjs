@@ -64,6 +64,9 @@ writeFileSync(configFile, [
   `id = "${appId}"`,
   `certificate = "${certificate}"`,
   '',
+  '[limits]',
+  'channel_attrs_ttl_secs = 3  # short, so the browser suite can see an empty channel lose its attributes',
+  '',
 ].join('\n'));
 
 const flags = serverFlags(bin, { dataDir, graceSecs });

@@ -2,7 +2,7 @@
 // event of the SDK used the way an app written for agora-rtm-sdk uses it. The
 // `@ts-expect-error` lines prove the typings are precise: each must be an error.
 import AgoraRTM, { AgoraRTM as Named, createInstance, ConnectionState } from 'rtm-wasm';
-import type { ChannelMemberCountResult, PeersOnlineStatusResult, RtmChannel, RtmClient, RtmMessage, RtmReceivedMessage, RtmRawMessage, RtmStatusCode, RtmTextMessage, RtmError } from 'rtm-wasm';
+import type { AttributesMap, ChannelAttributeOptions, ChannelAttributes, ChannelMemberCountResult, PeersOnlineStatusResult, RtmChannel, RtmClient, RtmMessage, RtmReceivedMessage, RtmRawMessage, RtmStatusCode, RtmTextMessage, RtmError } from 'rtm-wasm';
 
 const version: string = AgoraRTM.VERSION + AgoraRTM.BUILD + AgoraRTM.END_CALL_PREFIX;
 const same: typeof AgoraRTM = Named;
@@ -91,6 +91,23 @@ async function app(): Promise<void> {
   const subscribed: string[] = await client.queryPeersBySubscriptionOption(AgoraRTM.PeerSubscriptionOption.ONLINE_STATUS);
   await client.unsubscribePeersOnlineStatus(['carol']);
   console.log(bobOnline, subscribed);
+  await client.setLocalUserAttributes({ status: 'busy' });
+  await client.addOrUpdateLocalUserAttributes({ mood: 'ok' });
+  await client.deleteLocalUserAttributesByKeys(['mood']);
+  await client.clearLocalUserAttributes();
+  const mine: AttributesMap = await client.getUserAttributes('alice');
+  const some: AttributesMap = await client.getUserAttributesByKeys('alice', ['status']);
+  const notify: ChannelAttributeOptions = { enableNotificationToChannelMembers: true };
+  await client.setChannelAttributes('lobby', { topic: 'hi' }, notify);
+  await client.addOrUpdateChannelAttributes('lobby', { turn: 'bob' });
+  await client.deleteChannelAttributesByKeys('lobby', ['turn'], notify);
+  await client.clearChannelAttributes('lobby');
+  const attrs: ChannelAttributes = await client.getChannelAttributes('lobby');
+  const topic: ChannelAttributes = await client.getChannelAttributesByKeys('lobby', ['topic']);
+  const who: string = attrs['topic'].lastUpdateUserId + attrs['topic'].value;
+  const when: number = topic['topic'].lastUpdateTs;
+  channel.on('AttributesUpdated', (all: ChannelAttributes) => console.log(Object.keys(all)));
+  console.log(mine, some, who, when);
   const counts: ChannelMemberCountResult = await client.getChannelMemberCount(['lobby', 'empty']);
   const lobby: number = counts['lobby'];
   console.log(members, lobby);
@@ -120,6 +137,10 @@ client.createChannel('c').on('MessageFromPeer', () => {});
 client.createChannel('c').on('MemberCountUpdated', (count: string) => {});
 // @ts-expect-error: the only subscription option is ONLINE_STATUS
 client.queryPeersBySubscriptionOption('PRESENCE');
+// @ts-expect-error: attribute values are strings
+client.setLocalUserAttributes({ count: 3 });
+// @ts-expect-error: AttributesUpdated passes the attribute set
+client.createChannel('c').on('AttributesUpdated', (n: number) => {});
 // @ts-expect-error: TokenExpired has no arguments
 client.on('TokenExpired', (reason: string) => {});
 // @ts-expect-error: renewToken takes a string
