@@ -80,6 +80,17 @@ impl RtmClient {
         Ok(crate::emitter::chainable(RtmChannel::new(self.core.clone(), id).into()))
     }
 
+    /// A call invitation to `calleeId` (no server call until `send()`).
+    #[wasm_bindgen(js_name = createLocalInvitation)]
+    pub fn create_local_invitation(&self, callee_id: JsValue) -> Result<JsValue, JsValue> {
+        use rtm_protocol::codes::InvitationApiCallError as InvErr;
+        let invalid = |m: String| errors::to_js(&InvErr::INVALID_ARGUMENT.err(m));
+        let id = callee_id.as_string().ok_or_else(|| invalid("calleeId must be a string".into()))?;
+        limits::validate_id(&id).map_err(|e| invalid(e.describe("calleeId")))?;
+        let invitation = crate::invitation::LocalInvitation::new(self.core.clone(), id);
+        Ok(crate::emitter::chainable(invitation.into()))
+    }
+
     /// Member counts of 1–32 channels: `{channelId: count}` (0 when empty).
     #[wasm_bindgen(js_name = getChannelMemberCount)]
     pub fn get_channel_member_count(&self, channel_ids: JsValue) -> Promise {

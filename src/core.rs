@@ -70,6 +70,10 @@ pub struct Core {
     /// The `seq` of the last push handled: what a resume continues from, and
     /// how replayed duplicates are recognised.
     pub last_seq: Cell<u64>,
+    /// Sent invitations, by server id.
+    pub local_invitations: RefCell<HashMap<u64, Rc<crate::invitation::LocalInner>>>,
+    /// Received invitations that have not ended, by server id.
+    pub remote_invitations: RefCell<HashMap<u64, Rc<crate::invitation::RemoteInner>>>,
     /// Subscribed peers and their last known online state.
     pub subscriptions: RefCell<std::collections::BTreeMap<String, rtm_protocol::PeerState>>,
     /// Channels joined (or being joined), by id: where channel pushes go.
@@ -97,6 +101,8 @@ impl Core {
             budgets: RefCell::new(Budgets::default()),
             resume_token: RefCell::new(None),
             subscriptions: RefCell::new(Default::default()),
+            local_invitations: RefCell::new(HashMap::new()),
+            remote_invitations: RefCell::new(HashMap::new()),
             last_seq: Cell::new(0),
             channels: RefCell::new(HashMap::new()),
         })
@@ -317,6 +323,29 @@ impl Core {
             Push::Kicked { reason } => self.kicked.set(Some(reason)),
             Push::TokenWillExpire => self.emitter.emit("TokenPrivilegeWillExpire", &[]),
             Push::PeerState { uid, state } => crate::presence::on_push(self, uid, state),
+            Push::InvitationReceived { invitation, caller, content, channel_id } => {
+                self.notify(Request::InviteReceived { invitation, caller: caller.clone() });
+                let remote = crate::invitation::RemoteInvitation::new(
+                    self.clone(),
+                    invitation,
+                    caller,
+                    content,
+                    channel_id,
+                );
+                let js = crate::emitter::chainable(remote.into());
+                self.emitter.emit("RemoteInvitationReceived", &[js]);
+            }
+            Push::Invitation { invitation, update } => {
+                let local = self.local_invitations.borrow().get(&invitation).cloned();
+                if let Some(local) = local {
+                    local.on_update(update);
+                    return;
+                }
+                let remote = self.remote_invitations.borrow().get(&invitation).cloned();
+                if let Some(remote) = remote {
+                    remote.on_update(update);
+                }
+            }
             Push::ChannelAttrs { channel, attrs } => {
                 self.emit_channel(
                     &channel,
@@ -356,6 +385,8 @@ impl Core {
         *self.credentials.borrow_mut() = None;
         *self.resume_token.borrow_mut() = None;
         self.subscriptions.borrow_mut().clear();
+        self.local_invitations.borrow_mut().clear();
+        self.remote_invitations.borrow_mut().clear();
         self.forget_channels();
     }
 

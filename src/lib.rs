@@ -3,7 +3,8 @@
 //! Layout:
 //! - [`module`]: the `AgoraRTM` object and `createInstance`.
 //! - [`client`]: the `RtmClient` class; [`channel`]: `RtmChannel`; [`presence`]:
-//!   online status; [`attributes`]: user and channel attributes; [`login`]: login, logout, reconnect.
+//!   online status; [`attributes`]: user and channel attributes; [`invitation`]:
+//!   `LocalInvitation` and `RemoteInvitation`; [`login`]: login, logout, reconnect.
 //! - [`core`]: one client's state, request table and push handling.
 //! - [`link`]: the browser WebSocket (the only file that touches it).
 //! - [`emitter`]: the EventEmitter surface of every class.
@@ -21,6 +22,7 @@ pub mod client;
 pub mod core;
 pub mod emitter;
 pub mod errors;
+pub mod invitation;
 pub mod link;
 pub mod log;
 pub mod login;

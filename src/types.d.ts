@@ -163,6 +163,8 @@ export declare namespace RtmEvents {
     TokenPrivilegeWillExpire: () => void;
     /** Reconnecting failed because the token expired: call `renewToken()` and the SDK retries with it. */
     TokenExpired: () => void;
+    /** Someone calls: answer with `accept()` or `refuse()`. */
+    RemoteInvitationReceived: (remoteInvitation: RemoteInvitation) => void;
     /** Subscribed peers' states: first the current ones on subscribing, then each change. */
     PeersOnlineStatusChanged: (status: PeersOnlineStatusMap) => void;
   }
@@ -209,6 +211,49 @@ export interface PeersOnlineStatusResult {
   [peerId: string]: boolean;
 }
 
+export interface LocalInvitationEvents {
+  LocalInvitationReceivedByPeer: () => void;
+  LocalInvitationAccepted: (response: string) => void;
+  LocalInvitationRefused: (response: string) => void;
+  LocalInvitationCanceled: () => void;
+  LocalInvitationFailure: (reason: RtmStatusCode.LocalInvitationFailureReason) => void;
+}
+
+export interface RemoteInvitationEvents {
+  RemoteInvitationAccepted: () => void;
+  RemoteInvitationRefused: () => void;
+  RemoteInvitationCanceled: (content: string) => void;
+  RemoteInvitationFailure: (reason: RtmStatusCode.RemoteInvitationFailureReason) => void;
+}
+
+/**
+ * The caller's invitation. `send()` / `cancel()` outside the life cycle throw an
+ * RtmError with the InvitationApiCallError code (2 not started, 3 already ended,
+ * 5 already sent); content over 8 KB or setting `response` throws code 1.
+ */
+export declare class LocalInvitation extends RtmEventEmitter<LocalInvitationEvents> {
+  private constructor();
+  readonly calleeId: string;
+  content: string;
+  channelId: string;
+  readonly response: string;
+  readonly state: RtmStatusCode.LocalInvitationState;
+  send(): void;
+  cancel(): void;
+}
+
+/** The callee's side. `accept()` / `refuse()` throw code 3 (ended) or 4 (already accepted). */
+export declare class RemoteInvitation extends RtmEventEmitter<RemoteInvitationEvents> {
+  private constructor();
+  readonly callerId: string;
+  readonly content: string;
+  readonly channelId: string;
+  response: string;
+  readonly state: RtmStatusCode.RemoteInvitationState;
+  accept(): void;
+  refuse(): void;
+}
+
 export interface ChannelMemberCountResult {
   [channelId: string]: number;
 }
@@ -241,6 +286,8 @@ export declare class RtmClient extends RtmEventEmitter<RtmEvents.RtmClientEvents
   createMessage<T extends RtmMessage>(message: Partial<T>): T;
   /** A channel object (no server call); throws an RtmError (code 1) for an invalid id. */
   createChannel(channelId: string): RtmChannel;
+  /** A call invitation to `calleeId` (no server call until `send()`). */
+  createLocalInvitation(calleeId: string): LocalInvitation;
   /** Whether each of 1–256 peers is ONLINE. */
   queryPeersOnlineStatus(peerIds: string[]): Promise<PeersOnlineStatusResult>;
   /** Subscribes to 1–256 peers (at most 512 in all; code 6 beyond). */

@@ -158,6 +158,40 @@ pub enum Request {
         /// Only these keys; `None` for all.
         keys: Option<Vec<String>>,
     },
+    /// `localInvitation.send()`. Replied with [`Reply::InviteSent`].
+    InviteSend {
+        /// Who is called.
+        callee: String,
+        /// The invitation's content (≤ 8 KB).
+        content: String,
+        /// The invitation's channel id (may be empty).
+        channel_id: String,
+    },
+    /// `localInvitation.cancel()`. Replied with [`Reply::Done`], or an error
+    /// when the invitation is no longer pending (answered, expired).
+    InviteCancel {
+        /// [`Reply::InviteSent::invitation`].
+        invitation: u64,
+    },
+    /// The callee's SDK has the invitation (no reply).
+    InviteReceived {
+        /// [`Push::InvitationReceived::invitation`].
+        invitation: u64,
+        /// The caller, whose node keeps the invitation.
+        caller: String,
+    },
+    /// `remoteInvitation.accept()` / `refuse()`. Replied with [`Reply::Done`],
+    /// or an error when the invitation is no longer pending (canceled, expired).
+    InviteAnswer {
+        /// The invitation.
+        invitation: u64,
+        /// The caller.
+        caller: String,
+        /// Accept (true) or refuse.
+        accept: bool,
+        /// The callee's response (≤ 8 KB).
+        response: String,
+    },
 }
 
 /// A change to a set of attributes.
@@ -289,6 +323,28 @@ pub enum Reply {
         /// The attributes.
         attrs: Vec<ChannelAttr>,
     },
+    /// Outcome of [`Request::InviteSend`].
+    InviteSent {
+        /// Names the invitation from now on.
+        invitation: u64,
+        /// The callee is online and was offered it (false: PEER_OFFLINE).
+        delivered: bool,
+    },
+}
+
+/// What happened to an invitation, as told to its caller or callee.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum InvitationUpdate {
+    /// To the caller: the callee's SDK has it.
+    ReceivedByPeer,
+    /// To the caller: accepted, with the callee's response.
+    Accepted(String),
+    /// To the caller: refused, with the callee's response.
+    Refused(String),
+    /// To the callee: the caller canceled; the invitation's content.
+    Canceled(String),
+    /// To either: it failed (`PEER_NO_RESPONSE`, `INVITATION_EXPIRE`, `PEER_OFFLINE`, ...).
+    Failure(String),
 }
 
 /// A refused request: Agora's numeric code for the operation, and a message a
@@ -375,6 +431,25 @@ pub enum Push {
         channel: String,
         /// Every attribute of the channel now.
         attrs: Vec<ChannelAttr>,
+    },
+    /// Someone calls (`RemoteInvitationReceived`). The SDK answers with
+    /// [`Request::InviteReceived`].
+    InvitationReceived {
+        /// Names the invitation.
+        invitation: u64,
+        /// The caller.
+        caller: String,
+        /// Its content.
+        content: String,
+        /// Its channel id.
+        channel_id: String,
+    },
+    /// An invitation of this user's moved on.
+    Invitation {
+        /// Which.
+        invitation: u64,
+        /// What happened.
+        update: InvitationUpdate,
     },
     /// A subscribed peer's online state changed (`PeersOnlineStatusChanged`).
     PeerState {

@@ -20,7 +20,10 @@ pub mod rate;
 
 pub use codec::{decode, decode_prefix, encode, push_frame, DecodeError};
 pub use codes::{ConnectionChangeReason, ConnectionState, ErrorKind, OpError, PeerState};
-pub use frames::{AttrOp, ChannelAttr, ClientFrame, ErrorReply, Payload, Push, Reply, Request, ServerFrame};
+pub use frames::{
+    AttrOp, ChannelAttr, ClientFrame, ErrorReply, InvitationUpdate, Payload, Push, Reply, Request,
+    ServerFrame,
+};
 pub use limits::AttrLimits;
 
 /// The WebSocket subprotocol of this protocol version. Clients offer it in

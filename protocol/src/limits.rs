@@ -135,6 +135,9 @@ impl AttrLimits {
     }
 }
 
+/// Invitation content and response, in bytes.
+pub const MAX_INVITATION_BYTES: usize = 8 * 1024;
+
 /// `TokenPrivilegeWillExpire` this long before the token expires (s).
 pub const TOKEN_WARNING_SECS: u64 = 30;
 /// Pushes a session keeps for replay after its connection drops.

@@ -15,6 +15,7 @@
 //! offline_max_messages = 200   # stored offline messages per user
 //! offline_max_age_days = 7
 //! channel_attrs_ttl_secs = 300 # an empty channel's attributes are kept this long
+//! invitation_timeout_secs = 60  # an unanswered call invitation fails after this
 //! ```
 //!
 //! Without a file (or with no `[[apps]]`), any app id logs in without a token:
@@ -114,6 +115,8 @@ pub struct Limits {
     pub offline_max_age_days: u32,
     /// A channel empty this long loses its attributes (seconds).
     pub channel_attrs_ttl_secs: u64,
+    /// An invitation not answered within this fails (seconds).
+    pub invitation_timeout_secs: u64,
 }
 
 impl Default for Limits {
@@ -124,6 +127,7 @@ impl Default for Limits {
             offline_max_messages: 200,
             offline_max_age_days: 7,
             channel_attrs_ttl_secs: 300,
+            invitation_timeout_secs: 60,
         }
     }
 }

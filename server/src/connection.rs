@@ -179,7 +179,7 @@ impl Conn {
                 Err(LoginError::ALREADY_LOGIN.err("this connection is already logged in; log out first")),
             ),
             (Request::Ping, _) => self.reply(id, Ok(Reply::Done)),
-            (Request::PeerAck { .. }, None) => {}
+            (Request::PeerAck { .. } | Request::InviteReceived { .. }, None) => {}
             (req, None) => self.reply(id, Err(not_logged_in(&req))),
             (Request::Logout, Some(session)) => {
                 self.reply(id, Ok(Reply::Done));
@@ -239,6 +239,24 @@ impl Conn {
             (Request::GetChannelAttrs { channel, keys }, Some(session)) => {
                 let result = self.hub.read_channel_attrs(&session, &channel, keys).await;
                 self.reply(id, result.map(|attrs| Reply::ChannelAttrs { attrs }));
+            }
+            (Request::InviteSend { callee, content, channel_id }, Some(session)) => {
+                self.reply(id, self.hub.invite(&session, callee, content, channel_id).await);
+            }
+            (Request::InviteCancel { invitation }, Some(session)) => {
+                let result = self.hub.cancel_invite(&session, invitation).await;
+                self.reply(id, result.map(|()| Reply::Done));
+            }
+            (Request::InviteReceived { invitation, caller }, Some(session)) => {
+                self.hub.invite_received(&session, invitation, &caller).await;
+            }
+            (Request::InviteAnswer { invitation, caller, accept, response }, Some(session)) => {
+                // The answer's outcome comes back from the caller's node: don't stall the reader.
+                let (hub, outbox) = (self.hub.clone(), self.outbox.clone());
+                tokio::spawn(async move {
+                    let result = hub.answer_invite(&session, invitation, &caller, accept, response).await;
+                    outbox.reply(id, result.map(|()| Reply::Done).map_err(|e| e.to_reply()));
+                });
             }
             (Request::SendPeer { peer, payload, offline }, Some(session)) => {
                 // Waiting for the peer's acknowledgement must not stall this

@@ -52,6 +52,47 @@ pub enum UserEvent {
         /// The route the message carried.
         route: AckRoute,
     },
+    /// An invitation for this user (the callee).
+    InviteOffer {
+        /// Names it.
+        invitation: u64,
+        /// The caller.
+        caller: String,
+        /// Content.
+        content: String,
+        /// Channel id.
+        channel_id: String,
+    },
+    /// An invitation of this user moved on (to the caller or the callee).
+    InviteUpdate {
+        /// Which.
+        invitation: u64,
+        /// What happened.
+        update: rtm_protocol::InvitationUpdate,
+    },
+    /// To the caller's node: the callee's SDK has the invitation.
+    InviteReceived {
+        /// Which.
+        invitation: u64,
+    },
+    /// To the caller's node: the callee answers; the outcome goes back on `route`.
+    InviteAnswer {
+        /// Which.
+        invitation: u64,
+        /// Accept or refuse.
+        accept: bool,
+        /// The callee's response.
+        response: String,
+        /// Where to report whether the answer was taken.
+        route: AckRoute,
+    },
+    /// The answer on `route` was taken (true) or came too late (false).
+    AnswerResult {
+        /// The callee's waiting request.
+        route: AckRoute,
+        /// Taken.
+        ok: bool,
+    },
     /// End this particular session of the user.
     Kick {
         /// Which session.

@@ -10,6 +10,7 @@ use crate::attributes::EmptyChannels;
 use crate::channels::LocalChannels;
 use crate::config::Config;
 use crate::engine::{AckRoute, ChannelEvent, Engine, EventSink, SessionRef, UserEvent};
+use crate::invitations::Invitations;
 use crate::presence::Watchers;
 use crate::session::{close, Delivery, Outbox, SessionHandle};
 use rtm_protocol::codes::{LoginError, PeerMessageError};
@@ -45,6 +46,7 @@ pub struct Hub {
     channels: Mutex<LocalChannels>,
     watchers: Mutex<Watchers>,
     empty_channels: Mutex<EmptyChannels>,
+    invitations: Mutex<Invitations>,
     me: OnceLock<Weak<Hub>>,
 }
 
@@ -60,6 +62,7 @@ impl Hub {
             channels: Mutex::new(LocalChannels::default()),
             watchers: Mutex::new(Watchers::default()),
             empty_channels: Mutex::new(EmptyChannels::default()),
+            invitations: Mutex::new(Invitations::default()),
             me: OnceLock::new(),
         });
         let _ = hub.me.set(Arc::downgrade(&hub));
@@ -97,6 +100,16 @@ impl Hub {
     /// Channels without members, and since when.
     pub(crate) fn empty_channels(&self) -> std::sync::MutexGuard<'_, EmptyChannels> {
         self.empty_channels.lock().unwrap()
+    }
+
+    /// Invitations whose caller is on this node.
+    pub(crate) fn invitations(&self) -> std::sync::MutexGuard<'_, Invitations> {
+        self.invitations.lock().unwrap()
+    }
+
+    /// The newest local session of a user.
+    pub(crate) fn user_session(&self, app: &str, uid: &str) -> Option<Arc<SessionHandle>> {
+        self.local_user(app, uid)
     }
 
     pub(crate) fn arc(&self) -> Option<Arc<Hub>> {
@@ -294,6 +307,7 @@ impl Hub {
         }
         self.leave_all(session).await;
         self.unsubscribe_all(session);
+        self.drop_invitations_of(session).await;
         {
             let mut local = self.local.lock().unwrap();
             local.by_id.remove(&session.sref.session);
@@ -381,7 +395,7 @@ impl Hub {
         }
         let received = tokio::time::timeout(Duration::from_millis(PEER_ACK_TIMEOUT_MS), acked).await;
         from.forget_ack(ack_id);
-        Ok(Reply::PeerSent { has_peer_received: matches!(received, Ok(Ok(()))) })
+        Ok(Reply::PeerSent { has_peer_received: matches!(received, Ok(Ok(true))) })
     }
 
     /// The client of `session` acknowledged peer message `delivery`.
@@ -426,8 +440,19 @@ impl EventSink for Hub {
                     return 0;
                 }
                 self.local_session(route.session.session)
-                    .map_or(0, |s| usize::from(s.finish_ack(route.ack_id)))
+                    .map_or(0, |s| usize::from(s.finish_ack(route.ack_id, true)))
             }
+            UserEvent::AnswerResult { route, ok } => {
+                if route.session.node != self.node {
+                    return 0;
+                }
+                self.local_session(route.session.session)
+                    .map_or(0, |s| usize::from(s.finish_ack(route.ack_id, ok)))
+            }
+            UserEvent::InviteOffer { .. }
+            | UserEvent::InviteUpdate { .. }
+            | UserEvent::InviteReceived { .. }
+            | UserEvent::InviteAnswer { .. } => self.on_invite_event(app, uid, event),
             UserEvent::Kick { session, reason } => {
                 if session.node != self.node {
                     return 0;

@@ -8,7 +8,8 @@
 //! - [`hub`]: this node's sessions and the operations on them;
 //!   [`channels`]: the channel operations and fan-out; [`presence`]: online
 //!   status queries and subscriptions; [`attributes`]: user and channel
-//!   attributes ([`attributes_memory`] keeps them for the memory engine).
+//!   attributes ([`attributes_memory`] keeps them for the memory engine);
+//!   [`invitations`]: call invitations.
 //! - [`engine`]: the broker, presence, membership and store traits the hub
 //!   runs on; [`engine_memory`] is the single-process implementation and
 //!   [`store_sqlite`] the embedded offline-message store.
@@ -28,6 +29,7 @@ pub mod engine;
 pub mod engine_memory;
 pub mod http;
 pub mod hub;
+pub mod invitations;
 pub mod presence;
 pub mod session;
 pub mod store_sqlite;

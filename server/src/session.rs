@@ -130,7 +130,7 @@ struct Attachment {
 struct Book {
     deliveries: HashMap<u64, Delivery>,
     next_delivery: u64,
-    acks: HashMap<u64, oneshot::Sender<()>>,
+    acks: HashMap<u64, oneshot::Sender<bool>>,
     next_ack: u64,
     budgets: Budgets,
     joined: BTreeSet<String>,
@@ -346,8 +346,9 @@ impl SessionHandle {
         self.book.lock().unwrap().deliveries.remove(&id)
     }
 
-    /// Starts waiting for the acknowledgement of a message this session sends.
-    pub fn wait_ack(&self) -> (u64, oneshot::Receiver<()>) {
+    /// Starts waiting for an acknowledgement (of a peer message this session
+    /// sends, or of an invitation answer): true taken, false refused.
+    pub fn wait_ack(&self) -> (u64, oneshot::Receiver<bool>) {
         let (tx, rx) = oneshot::channel();
         let mut book = self.book.lock().unwrap();
         let id = book.next_ack;
@@ -356,10 +357,10 @@ impl SessionHandle {
         (id, rx)
     }
 
-    /// The acknowledgement `id` arrived.
-    pub fn finish_ack(&self, id: u64) -> bool {
+    /// The acknowledgement `id` arrived, with its outcome.
+    pub fn finish_ack(&self, id: u64, ok: bool) -> bool {
         match self.book.lock().unwrap().acks.remove(&id) {
-            Some(tx) => tx.send(()).is_ok(),
+            Some(tx) => tx.send(ok).is_ok(),
             None => false,
         }
     }

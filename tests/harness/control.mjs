@@ -66,6 +66,7 @@ writeFileSync(configFile, [
   '',
   '[limits]',
   'channel_attrs_ttl_secs = 3  # short, so the browser suite can see an empty channel lose its attributes',
+  'invitation_timeout_secs = 3 # short, so the browser suite can see an unanswered invitation fail',
   '',
 ].join('\n'));
 

@@ -2,7 +2,7 @@
 // event of the SDK used the way an app written for agora-rtm-sdk uses it. The
 // `@ts-expect-error` lines prove the typings are precise: each must be an error.
 import AgoraRTM, { AgoraRTM as Named, createInstance, ConnectionState } from 'rtm-wasm';
-import type { AttributesMap, ChannelAttributeOptions, ChannelAttributes, ChannelMemberCountResult, PeersOnlineStatusResult, RtmChannel, RtmClient, RtmMessage, RtmReceivedMessage, RtmRawMessage, RtmStatusCode, RtmTextMessage, RtmError } from 'rtm-wasm';
+import type { AttributesMap, LocalInvitation, RemoteInvitation, ChannelAttributeOptions, ChannelAttributes, ChannelMemberCountResult, PeersOnlineStatusResult, RtmChannel, RtmClient, RtmMessage, RtmReceivedMessage, RtmRawMessage, RtmStatusCode, RtmTextMessage, RtmError } from 'rtm-wasm';
 
 const version: string = AgoraRTM.VERSION + AgoraRTM.BUILD + AgoraRTM.END_CALL_PREFIX;
 const same: typeof AgoraRTM = Named;
@@ -108,6 +108,31 @@ async function app(): Promise<void> {
   const when: number = topic['topic'].lastUpdateTs;
   channel.on('AttributesUpdated', (all: ChannelAttributes) => console.log(Object.keys(all)));
   console.log(mine, some, who, when);
+  const call: LocalInvitation = client
+    .createLocalInvitation('bob')
+    .on('LocalInvitationReceivedByPeer', () => {})
+    .on('LocalInvitationAccepted', (response: string) => console.log(response))
+    .on('LocalInvitationRefused', (response: string) => console.log(response))
+    .on('LocalInvitationCanceled', () => {})
+    .on('LocalInvitationFailure', (reason: RtmStatusCode.LocalInvitationFailureReason) => console.log(reason));
+  call.content = 'video?';
+  call.channelId = 'room-1';
+  call.send();
+  const callState: RtmStatusCode.LocalInvitationState = call.state;
+  console.log(call.calleeId, call.response, callState);
+  call.cancel();
+  client.on('RemoteInvitationReceived', (invitation: RemoteInvitation) => {
+    invitation
+      .on('RemoteInvitationAccepted', () => {})
+      .on('RemoteInvitationRefused', () => {})
+      .on('RemoteInvitationCanceled', (content: string) => console.log(content))
+      .on('RemoteInvitationFailure', (reason: RtmStatusCode.RemoteInvitationFailureReason) => console.log(reason));
+    invitation.response = 'sure';
+    const s: RtmStatusCode.RemoteInvitationState = invitation.state;
+    console.log(invitation.callerId, invitation.content, invitation.channelId, s);
+    if (s === AgoraRTM.RemoteInvitationState.INVITATION_RECEIVED) invitation.accept();
+    else invitation.refuse();
+  });
   const counts: ChannelMemberCountResult = await client.getChannelMemberCount(['lobby', 'empty']);
   const lobby: number = counts['lobby'];
   console.log(members, lobby);
@@ -141,6 +166,10 @@ client.queryPeersBySubscriptionOption('PRESENCE');
 client.setLocalUserAttributes({ count: 3 });
 // @ts-expect-error: AttributesUpdated passes the attribute set
 client.createChannel('c').on('AttributesUpdated', (n: number) => {});
+// @ts-expect-error: the response of a LocalInvitation is the callee's
+client.createLocalInvitation('bob').response = 'no';
+// @ts-expect-error: LocalInvitationFailure passes a reason string
+client.createLocalInvitation('bob').on('LocalInvitationFailure', (code: number) => {});
 // @ts-expect-error: TokenExpired has no arguments
 client.on('TokenExpired', (reason: string) => {});
 // @ts-expect-error: renewToken takes a string
