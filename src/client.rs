@@ -26,6 +26,12 @@ pub(crate) fn promise<F>(fut: F) -> Promise
 where
     F: Future<Output = Result<JsValue, OpError>> + 'static,
 {
+    boxed_promise(Box::pin(fut))
+}
+
+/// One instantiation of the Promise machinery for every method: boxing each
+/// method's future first keeps the bundle small (docs/benchmarks.md).
+fn boxed_promise(fut: std::pin::Pin<Box<dyn Future<Output = Result<JsValue, OpError>>>>) -> Promise {
     wasm_bindgen_futures::future_to_promise(async move { fut.await.map_err(|e| errors::to_js(&e)) })
 }
 
