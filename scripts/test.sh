@@ -14,10 +14,14 @@
 #               (last line "browser: N passed, ...")
 #   4 sdk-build scripts/build-sdk.sh (release pkg/, www/pkg) — 1 check
 #     types     npx tsc --noEmit -p tests/types — 1 check (skipped if no tsconfig.json)
-#   5 e2e       node tests/e2e/run.mjs against a fresh server (last line "e2e: N passed, M failed")
+#   5 e2e       node tests/e2e/run.mjs against a fresh harness (its own rtm-server, files in
+#               .test-out/e2e/) with RTM_SERVER_URL=http://IP:PORT (that server, serving www/) and
+#               RTM_TEST_CONTROL (its control API, to restart the server mid-test)
+#               (last line "e2e: N passed, M failed")
 # A stage that cannot run (build error, timeout, server down) counts as 1 failed. Each stage's
-# output is shown and kept in .test-out/<stage>.log; servers log to .test-out/server*.log, the
-# harness to .test-out/control.log.
+# output is shown and kept in .test-out/<stage>.log; the browser stage's harness logs to
+# .test-out/control.log and its server to .test-out/server.log, the e2e stage's to
+# .test-out/e2e-control.log and .test-out/e2e/server.log.
 # Expects scripts/setup.sh --test to have run. Every stage runs under `timeout`.
 set -euo pipefail
 
@@ -26,7 +30,7 @@ cd "$ROOT"
 export PATH="$ROOT/node_modules/.bin:$PATH"   # npm binaryen's wasm-opt before Debian's
 OUT="$ROOT/.test-out"
 mkdir -p "$OUT"
-rm -f "$OUT"/*.log
+rm -rf "$OUT"/*.log "$OUT/e2e"
 
 # Upper bounds in seconds (a hung stage must not hang CI); override through the environment.
 T_NATIVE="${RTM_T_NATIVE:-1800}"    # includes compiling the workspace
@@ -39,7 +43,7 @@ export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
 
 PASS=0 FAIL=0 BROKEN=0
 RESULTS=()
-STAGE_PID="" TAIL_PID="" SERVER_PID="" WATCHDOG_PID="" SERVER_URL="" WD=""
+STAGE_PID="" TAIL_PID="" WD=""
 CONTROL_PID="" CONTROL_WD="" CONTROL_URL="" TEST_URL="" PROXY_URL=""
 
 step() { echo "==> $*"; }
@@ -59,10 +63,9 @@ watchdog() {
   WD=$!
 }
 kill_wait() { local pid; for pid; do [[ -z "$pid" ]] || { kill -TERM "$pid"; wait "$pid"; } 2>/dev/null || true; done; }
-stop_server() { kill_wait "$SERVER_PID" "$WATCHDOG_PID"; SERVER_PID="" WATCHDOG_PID="" SERVER_URL=""; }
 stop_control() { kill_wait "$CONTROL_PID" "$CONTROL_WD"; CONTROL_PID="" CONTROL_WD="" CONTROL_URL=""; }
 # shellcheck disable=SC2317  # invoked by trap
-cleanup() { kill_wait "$STAGE_PID" "$TAIL_PID"; stop_server; stop_control; }
+cleanup() { kill_wait "$STAGE_PID" "$TAIL_PID"; stop_control; }
 trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
@@ -137,37 +140,16 @@ wait_url() {
   return 1
 }
 
-# start_server LOG — start target/debug/rtm-server on a free port; sets SERVER_URL=http://IP:PORT.
-# It dies with this script: killed by the EXIT trap, by a watchdog if this script is killed
-# outright, and by `timeout` after RTM_T_SERVER seconds in any case. NO_COLOR: plain log.
-start_server() {
-  local log=$1 extra=()
-  : > "$log"
-  # A server with a store keeps it under .test-out, fresh each run, not in the default ./data.
-  if target/debug/rtm-server --help 2>/dev/null | grep -q -- '--data-dir'; then
-    rm -rf "$OUT/data-e2e"; extra+=(--data-dir "$OUT/data-e2e")
-  fi
-  NO_COLOR=1 timeout --foreground -k 5 "${RTM_T_SERVER:-3600}" \
-    target/debug/rtm-server --listen 127.0.0.1:0 --www www "${extra[@]}" >"$log" 2>&1 </dev/null &
-  SERVER_PID=$!
-  watchdog "$SERVER_PID"
-  WATCHDOG_PID=$WD
-  if SERVER_URL="$(wait_url "$log" "$SERVER_PID" rtm-server)"; then
-    step "rtm-server up at $SERVER_URL (log: ${log#"$ROOT"/})"
-    return 0
-  fi
-  echo "!! rtm-server exited or printed no 'listening on' line in 30 s; its log:"; cat "$log"
-  stop_server; return 1
-}
-
-# start_control — start the harness tests/harness/control.mjs (rtm-server + proxy + control API,
-# server output in .test-out/server.log) and read its /config; sets CONTROL_URL, TEST_URL (the
+# start_control [NAME [DIR]] — start the harness tests/harness/control.mjs (rtm-server + proxy +
+# control API; its output in .test-out/NAME.log, default control.log; its config, data and
+# server.log in DIR, default .test-out) and read its /config; sets CONTROL_URL, TEST_URL (the
 # server's ws URL) and PROXY_URL. `timeout` without --foreground runs it in its own process group
 # and, when TERMed (EXIT trap, watchdog) or expired, signals that whole group, rtm-server included.
 start_control() {
-  local log="$OUT/control.log" urls
+  local name=${1:-control} dir=${2:-$OUT} urls
+  local log="$OUT/$name.log"
   : > "$log"
-  timeout -k 5 "${RTM_T_SERVER:-3600}" node tests/harness/control.mjs >"$log" 2>&1 </dev/null &
+  RTM_HARNESS_OUT="$dir" timeout -k 5 "${RTM_T_SERVER:-3600}" node tests/harness/control.mjs >"$log" 2>&1 </dev/null &
   CONTROL_PID=$!
   watchdog "$CONTROL_PID"
   CONTROL_WD=$WD
@@ -176,7 +158,7 @@ start_control() {
          .then((c) => console.log(c.serverUrl, c.proxyUrl), (e) => { console.error(e.message); process.exit(1); })' \
          "$CONTROL_URL" 2>>"$log")" \
     && read -r TEST_URL PROXY_URL <<<"$urls" && [[ -n "$PROXY_URL" ]]; then
-    step "harness up: control $CONTROL_URL, rtm-server $TEST_URL, proxy $PROXY_URL (logs: .test-out/control.log, server.log)"
+    step "harness up: control $CONTROL_URL, rtm-server $TEST_URL, proxy $PROXY_URL (logs: ${log#"$ROOT"/}, ${dir#"$ROOT"/}/server.log)"
     return 0
   fi
   echo "!! the test harness exited, printed no 'control listening on' line in 30 s or served no /config; its log:"
@@ -229,11 +211,15 @@ if [[ ! -f tests/e2e/run.mjs ]]; then
   skipped e2e "tests/e2e/run.mjs does not exist"
 elif [[ $SDK_OK != 1 ]]; then
   broken e2e "needs the SDK build"
-elif [[ $SERVER_BUILT != 1 ]] || ! start_server "$OUT/server-e2e.log"; then
-  broken e2e "rtm-server did not build or start, see .test-out/server-build.log, server-e2e.log"
+elif [[ $SERVER_BUILT != 1 ]] || ! { rm -rf "$OUT/e2e"; start_control e2e-control "$OUT/e2e"; }; then
+  broken e2e "rtm-server did not build or the harness did not start, see .test-out/server-build.log, e2e-control.log, e2e/server.log"
 else
-  summary_stage e2e "$T_E2E" env RTM_SERVER_URL="$SERVER_URL" node tests/e2e/run.mjs
-  stop_server
+  # The pages load from the server itself: http://IP:PORT of its ws://IP:PORT/rtm.
+  E2E_HOST="${TEST_URL#ws://}"
+  summary_stage e2e "$T_E2E" env RTM_SERVER_URL="http://${E2E_HOST%%/*}" RTM_TEST_CONTROL="$CONTROL_URL" \
+    node tests/e2e/run.mjs
+  kill -0 "$CONTROL_PID" 2>/dev/null || echo "!! the test harness died during the e2e tests (see .test-out/e2e-control.log)"
+  stop_control
 fi
 
 # --- summary ------------------------------------------------------------------------------------

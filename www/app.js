@@ -6,6 +6,7 @@ import { showError, wireErrorBanner } from './lib/ui.js';
 import { mountSession } from './panels/session.js';
 import { mountPeerChat } from './panels/peer-chat.js';
 import { mountChannel } from './panels/channel.js';
+import { mountContacts } from './panels/contacts.js';
 
 async function main() {
   wireErrorBanner();
@@ -22,6 +23,7 @@ async function main() {
   mountSession(ctx);
   mountPeerChat(ctx);
   mountChannel(ctx);
+  mountContacts(ctx);
   window.demo = ctx; // handy in the devtools console
   document.body.dataset.sdk = 'ready';
 }

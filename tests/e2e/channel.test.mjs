@@ -1,75 +1,15 @@
 // The demo's channel panel: three tabs in one channel (members, count, messages,
 // leave), and the panel being reset by logout and a new login.
 
-import { STEP_MS, errorText, login, logout, openDemo, randomUid } from './helpers.mjs';
+import {
+  CHANNEL_LOG as LOG, STEP_MS, errorText, expectCount, expectMembers, expectPanel, expectReceived, join, login, logout,
+  openDemo, panel, randomUid, send,
+} from './helpers.mjs';
 
 // MemberLeft and MemberCountUpdated (≤ 1/s) after a leave: "within a few seconds".
 const LEAVE_MS = 5_000;
 
 const MEMBERS = '[data-testid="members"] [data-member]';
-const LOG = '[data-testid="channel-log"] [data-testid="log-entry"]';
-
-/** What the channel panel shows, for error messages. */
-async function panel(page) {
-  return page.evaluate(() => {
-    const q = (sel) => document.querySelector(sel);
-    return {
-      status: q('[data-testid="channel-status"]').dataset.state,
-      count: q('[data-testid="member-count"]').textContent,
-      members: [...document.querySelectorAll('[data-testid="members"] [data-member]')].map((li) => li.dataset.member),
-      log: [...document.querySelectorAll('[data-testid="channel-log"] li')].map((li) => li.textContent.replace(/\s+/g, ' ').trim()),
-    };
-  });
-}
-
-/** Runs `wait`; on failure throws `${who}: ${what}` with the panel's contents and the error banner. */
-async function expectPanel(page, who, what, wait) {
-  try {
-    await wait();
-  } catch {
-    throw new Error(`${who}: ${what}; the panel shows ${JSON.stringify(await panel(page))}; error banner: ${await errorText(page)}`);
-  }
-}
-
-async function join(page, channelId, who) {
-  await page.fill('[data-testid="channel-id"]', channelId);
-  await page.click('[data-testid="join"]');
-  await expectPanel(page, who, `not joined to ${channelId}`, () =>
-    page.waitForSelector('[data-testid="channel-status"][data-state="joined"]', { timeout: STEP_MS }));
-}
-
-/** Waits until the member list holds exactly `uids` (any order). */
-async function expectMembers(page, uids, who, timeout = STEP_MS) {
-  const want = [...uids].sort();
-  await expectPanel(page, who, `member list is not ${JSON.stringify(want)}`, () =>
-    page.waitForFunction((want) => {
-      const got = [...document.querySelectorAll('[data-testid="members"] [data-member]')].map((li) => li.dataset.member).sort();
-      return JSON.stringify(got) === JSON.stringify(want);
-    }, want, { timeout }));
-}
-
-async function expectCount(page, count, who, timeout = STEP_MS) {
-  await expectPanel(page, who, `member count is not ${count}`, () =>
-    page.waitForSelector(`[data-testid="member-count"][data-count="${count}"]`, { timeout }));
-}
-
-/** Sends `text` to the channel and waits until the sender's log shows it as sent. */
-async function send(page, text, channelId, who) {
-  await page.fill('[data-testid="channel-message"]', text);
-  await page.click('[data-testid="channel-send"]');
-  const entry = `${LOG}[data-direction="sent"][data-peer="${channelId}"]`;
-  await expectPanel(page, who, `own message not shown as sent (${JSON.stringify(text)})`, () =>
-    page.waitForFunction(({ entry, text }) => [...document.querySelectorAll(entry)].some((li) =>
-      li.dataset.status === 'sent' && li.querySelector('[data-testid="entry-text"]').textContent === text), { entry, text }, { timeout: STEP_MS }));
-}
-
-/** Waits until `page`'s channel log shows `text` received from `from`. */
-async function expectReceived(page, from, text, who) {
-  const entry = `${LOG}[data-direction="received"][data-peer="${from}"]`;
-  await expectPanel(page, who, `no message ${JSON.stringify(text)} from ${from}`, () =>
-    page.waitForFunction(({ entry, text }) => [...document.querySelectorAll(entry)].some((li) =>
-      li.querySelector('[data-testid="entry-text"]').textContent === text), { entry, text }, { timeout: STEP_MS }));
-}
 
 async function receivedFrom(page, uid) {
   return page.locator(`${LOG}[data-direction="received"][data-peer="${uid}"]`).count();

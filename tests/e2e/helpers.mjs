@@ -24,9 +24,9 @@ export async function errorText(page) {
 }
 
 /** Waits for the connection badge to show `state`; on timeout says what it shows instead. Returns the reason. */
-export async function waitForState(page, state, who) {
+export async function waitForState(page, state, who, timeout = STEP_MS) {
   try {
-    await page.waitForSelector(`[data-testid="connection"][data-state="${state}"]`, { timeout: STEP_MS });
+    await page.waitForSelector(`[data-testid="connection"][data-state="${state}"]`, { timeout });
   } catch {
     const shown = await page.textContent('[data-testid="connection"]');
     throw new Error(`${who}: expected state ${state}, the page shows "${shown.trim().replace(/\s+/g, ' ')}"; error banner: ${await errorText(page)}`);
@@ -49,4 +49,163 @@ export async function logout(page, who) {
   const reason = await waitForState(page, 'DISCONNECTED', `${who} after logout`);
   if (reason !== 'LOGOUT') throw new Error(`${who}: DISCONNECTED with reason "${reason}", expected LOGOUT`);
   if (await page.isVisible('[data-testid="error"]')) throw new Error(`${who}: error shown after logout: ${await errorText(page)}`);
+}
+
+/** The harness's control API URL; throws a clear error when the runner has none. */
+export function requireControl(control, what = 'this test') {
+  if (!control) {
+    throw new Error(`${what} needs the test harness's control API (tests/harness/control.mjs): ` +
+      'set RTM_TEST_CONTROL=http://IP:PORT (scripts/test.sh does), or unset RTM_SERVER_URL so that run.mjs starts the harness itself');
+  }
+  return control;
+}
+
+/** POST {control}/restart?down_ms=N: resolves with the harness's JSON once the server listens again. */
+export async function restartServer(control, { downMs = 0, signal = 'TERM' } = {}) {
+  let res;
+  try {
+    res = await fetch(`${requireControl(control)}/restart?signal=${signal}&down_ms=${downMs}`, { method: 'POST' });
+  } catch (err) {
+    throw new Error(`POST ${control}/restart failed: ${err.cause?.message || err.message}`);
+  }
+  const body = await res.text();
+  if (!res.ok) throw new Error(`POST ${control}/restart: HTTP ${res.status}: ${body.trim()}`);
+  return JSON.parse(body);
+}
+
+/**
+ * Records every state the connection badge shows from now on (the SDK's ConnectionStateChanged as
+ * the demo renders it), so a short-lived state cannot be missed; read with shownStates().
+ */
+export async function recordStates(page) {
+  await page.evaluate(() => {
+    const badge = document.querySelector('[data-testid="connection"]');
+    const seen = [`${badge.dataset.state}/${badge.dataset.reason || ''}`];
+    window.__shownStates = seen;
+    new MutationObserver(() => {
+      const now = `${badge.dataset.state}/${badge.dataset.reason || ''}`;
+      if (seen[seen.length - 1] !== now) seen.push(now);
+    }).observe(badge, { attributes: true, attributeFilter: ['data-state', 'data-reason'] });
+  });
+}
+
+/** The states recorded since recordStates(page), as "STATE/REASON" strings. */
+export async function shownStates(page) {
+  return page.evaluate(() => window.__shownStates || []);
+}
+
+// --- the channel panel ------------------------------------------------------------------------
+
+export const CHANNEL_LOG = '[data-testid="channel-log"] [data-testid="log-entry"]';
+const LOG = CHANNEL_LOG;
+
+/** What the channel panel shows, for error messages. */
+export async function panel(page) {
+  return page.evaluate(() => {
+    const q = (sel) => document.querySelector(sel);
+    return {
+      status: q('[data-testid="channel-status"]').dataset.state,
+      count: q('[data-testid="member-count"]').textContent,
+      members: [...document.querySelectorAll('[data-testid="members"] [data-member]')].map((li) => li.dataset.member),
+      log: [...document.querySelectorAll('[data-testid="channel-log"] li')].map((li) => li.textContent.replace(/\s+/g, ' ').trim()),
+    };
+  });
+}
+
+/** Runs `wait`; on failure throws `${who}: ${what}` with the panel's contents and the error banner. */
+export async function expectPanel(page, who, what, wait) {
+  try {
+    await wait();
+  } catch {
+    throw new Error(`${who}: ${what}; the panel shows ${JSON.stringify(await panel(page))}; error banner: ${await errorText(page)}`);
+  }
+}
+
+export async function join(page, channelId, who) {
+  await page.fill('[data-testid="channel-id"]', channelId);
+  await page.click('[data-testid="join"]');
+  await expectPanel(page, who, `not joined to ${channelId}`, () =>
+    page.waitForSelector('[data-testid="channel-status"][data-state="joined"]', { timeout: STEP_MS }));
+}
+
+/** Waits until the member list holds exactly `uids` (any order). */
+export async function expectMembers(page, uids, who, timeout = STEP_MS) {
+  const want = [...uids].sort();
+  await expectPanel(page, who, `member list is not ${JSON.stringify(want)}`, () =>
+    page.waitForFunction((want) => {
+      const got = [...document.querySelectorAll('[data-testid="members"] [data-member]')].map((li) => li.dataset.member).sort();
+      return JSON.stringify(got) === JSON.stringify(want);
+    }, want, { timeout }));
+}
+
+export async function expectCount(page, count, who, timeout = STEP_MS) {
+  await expectPanel(page, who, `member count is not ${count}`, () =>
+    page.waitForSelector(`[data-testid="member-count"][data-count="${count}"]`, { timeout }));
+}
+
+/** Sends `text` to the channel and waits until the sender's log shows it as sent. */
+export async function send(page, text, channelId, who) {
+  await page.fill('[data-testid="channel-message"]', text);
+  await page.click('[data-testid="channel-send"]');
+  const entry = `${LOG}[data-direction="sent"][data-peer="${channelId}"]`;
+  await expectPanel(page, who, `own message not shown as sent (${JSON.stringify(text)})`, () =>
+    page.waitForFunction(({ entry, text }) => [...document.querySelectorAll(entry)].some((li) =>
+      li.dataset.status === 'sent' && li.querySelector('[data-testid="entry-text"]').textContent === text), { entry, text }, { timeout: STEP_MS }));
+}
+
+/** Waits until `page`'s channel log shows `text` received from `from`. */
+export async function expectReceived(page, from, text, who) {
+  const entry = `${LOG}[data-direction="received"][data-peer="${from}"]`;
+  await expectPanel(page, who, `no message ${JSON.stringify(text)} from ${from}`, () =>
+    page.waitForFunction(({ entry, text }) => [...document.querySelectorAll(entry)].some((li) =>
+      li.querySelector('[data-testid="entry-text"]').textContent === text), { entry, text }, { timeout: STEP_MS }));
+}
+
+// --- the contacts panel -----------------------------------------------------------------------
+
+export const CONTACTS = '[data-testid="contacts"] li[data-contact]';
+
+/** What the contacts panel shows, for error messages. */
+export async function contactsShown(page) {
+  return page.evaluate(() => [...document.querySelectorAll('[data-testid="contacts"] li[data-contact]')]
+    .map((li) => `${li.dataset.contact}=${li.dataset.state}${li.dataset.busy ? `(${li.dataset.busy})` : ''}` +
+      ` "${li.querySelector('[data-testid="contact-state"]').textContent}" ${getComputedStyle(li.querySelector('.dot')).backgroundColor}`));
+}
+
+export async function expectContacts(page, who, what, wait) {
+  try {
+    await wait();
+  } catch {
+    throw new Error(`${who}: ${what}; the contact list shows ${JSON.stringify(await contactsShown(page))}; error banner: ${await errorText(page)}`);
+  }
+}
+
+/** The dot colours of the contacts panel (www/style.css). */
+const DOT = { ONLINE: 'rgb(34, 197, 94)', UNREACHABLE: 'rgb(245, 158, 11)', OFFLINE: 'rgb(156, 163, 175)' };
+
+/**
+ * Waits until `uid`'s row in the contact list shows `state`: data-state, the state as text and
+ * the dot's colour (checked together in the page: the list is re-rendered on every change).
+ */
+export async function expectContactState(page, uid, state, who, timeout = STEP_MS) {
+  await expectContacts(page, who, `${uid} is not shown ${state} (data-state, text "${state.toLowerCase()}", dot ${DOT[state]})`, () =>
+    page.waitForFunction(({ uid, state, color }) => [...document.querySelectorAll('[data-testid="contacts"] li[data-contact]')]
+      .some((li) => li.dataset.contact === uid && li.dataset.state === state
+        && li.querySelector('[data-testid="contact-state"]').textContent.trim().toUpperCase() === state
+        && getComputedStyle(li.querySelector('.dot')).backgroundColor === color),
+    { uid, state, color: DOT[state] }, { timeout }));
+}
+
+export async function addContact(page, uid, who) {
+  await page.fill('[data-testid="contact-uid"]', uid);
+  await page.click('[data-testid="contact-add"]');
+  await expectContacts(page, who, `${uid} not listed after adding it`, () =>
+    page.waitForSelector(`${CONTACTS}[data-contact="${uid}"]`, { timeout: STEP_MS }));
+}
+
+/** Waits until the contact list holds exactly `uids`, in this order. */
+export async function expectListed(page, uids, who) {
+  await expectContacts(page, who, `the contact list is not ${JSON.stringify(uids)}`, () =>
+    page.waitForFunction((uids) => JSON.stringify([...document.querySelectorAll('[data-testid="contacts"] li[data-contact]')]
+      .map((li) => li.dataset.contact)) === JSON.stringify(uids), uids, { timeout: STEP_MS }));
 }

@@ -4,14 +4,23 @@
 //   node tests/e2e/run.mjs [filter...]
 //
 // Tests are the exported async functions of tests/e2e/*.test.mjs; each gets
-// { browser, baseUrl } and may return a string, printed after the ok line.
+// { browser, baseUrl, control } and may return a string, printed after the ok line.
+// `control` is the test harness's control API (tests/harness/control.mjs: restart the
+// server, sever links, mint tokens) or null; tests that need it call requireControl()
+// (helpers.mjs) and fail with a clear message without it. A test function may carry a
+// `timeoutMs` property to get more than the default time.
 // A filter runs only tests whose "file.function" name contains it.
 //
 // Environment:
 //   RTM_SERVER_URL   a running rtm-server (serving www/ with the SDK in www/pkg),
-//                    e.g. http://127.0.0.1:8080. Without it the runner starts
-//                    target/debug/rtm-server --listen 127.0.0.1:0 --www www (or
-//                    RTM_SERVER_BIN) and stops it at the end.
+//                    e.g. http://127.0.0.1:8080
+//   RTM_TEST_CONTROL the control API of the harness running that server, e.g.
+//                    http://127.0.0.1:9000 (scripts/test.sh passes both). Given alone, the
+//                    server is the one its GET /config names.
+//                    With neither set, the runner starts the harness itself (node
+//                    tests/harness/control.mjs, which runs target/debug/rtm-server or
+//                    RTM_SERVER_BIN; harness files in RTM_HARNESS_OUT, default .test-out/e2e)
+//                    and stops it at the end.
 //   CHROMIUM         browser binary (default /usr/bin/chromium)
 //   E2E_TIMEOUT_MS   per-test timeout (default 30000)
 //
@@ -32,46 +41,69 @@ const filters = process.argv.slice(2);
 
 const note = (line) => console.log(`# ${line}`);
 
-async function startServer() {
+/** The http base URL (http://IP:PORT) of the server a harness /config names (ws://IP:PORT/rtm). */
+function httpBase(serverUrl) {
+  const url = new URL(serverUrl);
+  return `${url.protocol === 'wss:' ? 'https' : 'http'}://${url.host}`;
+}
+
+async function harnessConfig(control) {
+  let res;
+  try {
+    res = await fetch(`${control}/config`);
+  } catch (err) {
+    throw new Error(`the test harness at ${control} is unreachable (GET /config: ${err.cause?.message || err.message})`);
+  }
+  if (!res.ok) throw new Error(`the test harness at ${control}: GET /config answered HTTP ${res.status}`);
+  return res.json();
+}
+
+/** Starts tests/harness/control.mjs; resolves with { control, output, stop() } once it listens. */
+async function startHarness() {
   const bin = process.env.RTM_SERVER_BIN || path.join(root, 'target', 'debug', 'rtm-server');
   if (!existsSync(bin)) throw new Error(`RTM_SERVER_URL is not set and ${bin} does not exist (cargo build -p rtm-server)`);
-  const child = spawn(bin, ['--listen', '127.0.0.1:0', '--www', path.join(root, 'www')], {
+  const out = process.env.RTM_HARNESS_OUT || path.join('.test-out', 'e2e');
+  const child = spawn(process.execPath, [path.join(root, 'tests', 'harness', 'control.mjs')], {
     cwd: root,
+    env: { ...process.env, RTM_HARNESS_OUT: out },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const output = []; // kept for printing when something fails
+  let buffered = '';
   const keep = (chunk) => {
     // eslint-disable-next-line no-control-regex
-    for (const line of chunk.toString().replace(/\x1b\[[0-9;]*[A-Za-z]/g, '').split('\n')) if (line) output.push(line);
+    const text = chunk.toString().replace(/\x1b\[[0-9;]*[A-Za-z]/g, '');
+    buffered = (buffered + text).slice(-4000);
+    for (const line of text.split('\n')) if (line) output.push(line);
     if (output.length > 200) output.splice(0, output.length - 200);
   };
+  child.stdout.on('data', keep);
   child.stderr.on('data', keep);
-  const url = await new Promise((resolve, reject) => {
-    let buffered = '';
-    const timer = setTimeout(() => reject(new Error('rtm-server printed no "listening on" line within 15 s')), 15_000);
-    child.on('exit', (code, signal) => {
+  const control = await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`the test harness printed no "control listening on" line within 30 s:\n${output.join('\n')}`)), 30_000);
+    const onExit = (code, signal) => {
       clearTimeout(timer);
-      reject(new Error(`rtm-server exited early (${signal || code}):\n${output.join('\n')}`));
-    });
-    child.stdout.on('data', (chunk) => {
-      keep(chunk);
-      buffered += chunk.toString();
-      const match = /rtm-server listening on (https?:\/\/\S+)/.exec(buffered);
+      reject(new Error(`the test harness exited early (${signal || code}):\n${output.join('\n')}`));
+    };
+    child.once('exit', onExit);
+    child.stdout.on('data', () => {
+      const match = /control listening on (http:\/\/\S+)/.exec(buffered);
       if (match) {
         clearTimeout(timer);
+        child.off('exit', onExit);
         resolve(match[1].replace(/\/+$/, ''));
       }
     });
   });
-  child.removeAllListeners('exit');
   return {
-    url,
+    control,
+    out,
     output,
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return;
       const exited = new Promise((resolve) => child.once('exit', resolve));
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 3_000);
+      child.kill('SIGTERM'); // the harness stops its rtm-server
+      const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
       await exited;
       clearTimeout(timer);
     },
@@ -87,7 +119,7 @@ async function loadTests() {
       if (typeof fn !== 'function') continue;
       const full = `${file.replace(/\.test\.mjs$/, '')}.${name}`;
       if (filters.length && !filters.some((f) => full.includes(f))) continue;
-      tests.push({ name: full, fn });
+      tests.push({ name: full, fn, timeoutMs: Math.max(TIMEOUT_MS, Number(fn.timeoutMs) || 0) });
     }
   }
   return tests;
@@ -137,15 +169,22 @@ async function main() {
   const tests = await loadTests();
   if (!tests.length) throw new Error(`no tests match ${filters.join(' ')}`);
 
-  let server = null;
-  let baseUrl = process.env.RTM_SERVER_URL;
-  if (baseUrl) {
-    baseUrl = baseUrl.replace(/\/+$/, '');
-  } else {
-    server = await startServer();
-    baseUrl = server.url;
-    note(`started rtm-server at ${baseUrl}`);
+  let harness = null;
+  let baseUrl = process.env.RTM_SERVER_URL ? process.env.RTM_SERVER_URL.replace(/\/+$/, '') : '';
+  let control = process.env.RTM_TEST_CONTROL ? process.env.RTM_TEST_CONTROL.replace(/\/+$/, '') : null;
+  if (!baseUrl && !control) {
+    harness = await startHarness();
+    control = harness.control;
   }
+  if (control) {
+    const served = httpBase((await harnessConfig(control)).serverUrl);
+    if (!baseUrl) baseUrl = served;
+    else if (new URL(baseUrl).host !== new URL(served).host) {
+      throw new Error(`RTM_SERVER_URL is ${baseUrl} but the harness at RTM_TEST_CONTROL=${control} runs ${served}`);
+    }
+  }
+  if (harness) note(`started the test harness: control ${control}, rtm-server ${baseUrl} (logs in ${harness.out})`);
+  else if (!control) note('no RTM_TEST_CONTROL: tests that need the test harness (server restarts, its grace period) will fail');
 
   let browser;
   let passed = 0;
@@ -161,7 +200,7 @@ async function main() {
     for (const test of tests) {
       const started = Date.now();
       try {
-        const result = await withTimeout(Promise.resolve().then(() => test.fn({ browser, baseUrl })), TIMEOUT_MS, test.name);
+        const result = await withTimeout(Promise.resolve().then(() => test.fn({ browser, baseUrl, control })), test.timeoutMs, test.name);
         const extra = typeof result === 'string' && result ? ` # ${result}` : '';
         console.log(`ok - ${test.name} (${Date.now() - started} ms)${extra}`);
         passed++;
@@ -175,11 +214,11 @@ async function main() {
     }
   } finally {
     if (browser) await browser.close().catch(() => {});
-    if (server) {
-      await server.stop();
-      if (failed && server.output.length) {
-        note('rtm-server output (last lines):');
-        for (const line of server.output.slice(-60)) note(`  ${line}`);
+    if (harness) {
+      await harness.stop();
+      if (failed && harness.output.length) {
+        note('test harness output (last lines):');
+        for (const line of harness.output.slice(-60)) note(`  ${line}`);
       }
     }
   }

@@ -3,9 +3,10 @@
 //
 //   'client' (client, uid, appId)  a new RtmClient was created (before login): attach SDK listeners here
 //   'state'  (state, reason) the current client's ConnectionStateChanged
+//   'peer'   (uid)           a panel picked a peer to talk to (ctx.selectPeer): the peer chat takes it
 
 export function createContext(AgoraRTM) {
-  const handlers = { client: [], state: [] };
+  const handlers = { client: [], state: [], peer: [] };
   const emit = (type, ...args) => {
     for (const fn of handlers[type]) {
       try {
@@ -30,6 +31,11 @@ export function createContext(AgoraRTM) {
     /** Logged in or getting back there: calls that need a session make sense. */
     get online() {
       return ctx.state === 'CONNECTED' || ctx.state === 'RECONNECTING';
+    },
+
+    /** Makes `uid` the peer of the peer-message panel. */
+    selectPeer(uid) {
+      emit('peer', uid);
     },
 
     /** Creates the client for a new login, dropping the previous one. */

@@ -28,6 +28,11 @@ export function mountPeerChat(ctx) {
     render();
   });
 
+  ctx.on('peer', (uid) => {
+    peerInput.value = uid;
+    messageInput.focus();
+  });
+
   ctx.on('state', (state, reason) => {
     log.system(`${state} (${reason})`);
     render();
