@@ -129,3 +129,19 @@ async fn the_181st_send_within_3_seconds_is_too_often() {
     }
     settle(c.logout()).await.unwrap();
 }
+
+#[wasm_bindgen_test]
+async fn login_gives_up_after_12_seconds_with_login_timeout() {
+    // Nothing listens on port 9: every attempt fails, the SDK retries until its budget is spent.
+    let config = obj(&[("serverUrl", "ws://127.0.0.1:9/rtm".into())]);
+    let c = agora().create_instance(&unique("app").into(), &config).unwrap();
+    let states = Recorder::on(&c, "ConnectionStateChanged");
+    let started = js_sys::Date::now();
+    assert_eq!(rejection_code(c.login(&login_opts(&unique("u")))).await, 9);
+    let took = js_sys::Date::now() - started;
+    assert!((11_500.0..14_000.0).contains(&took), "gave up after {took} ms");
+    assert_eq!(states.pairs(), ["CONNECTING/LOGIN", "DISCONNECTED/LOGIN_TIMEOUT"]);
+    // The client is usable again: a login to a real server works.
+    let ok = client(&unique("app"));
+    settle(ok.login(&login_opts(&unique("u")))).await.unwrap();
+}
