@@ -270,6 +270,13 @@ impl Core {
         }
     }
 
+    /// Treats the current link as dead (it stopped answering): the same path
+    /// as a close the browser reported.
+    pub fn abandon_link(self: &Rc<Core>, why: &str) {
+        let Some((id, _)) = self.current_link() else { return };
+        self.on_link_event(id, LinkEvent::Closed { code: 4000, reason: why.to_owned() });
+    }
+
     fn on_link_closed(self: &Rc<Core>, link_generation: u64, code: u16, reason: &str) {
         if link_generation != self.generation() {
             return; // closed on purpose by logout or a newer login

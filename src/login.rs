@@ -144,6 +144,7 @@ pub async fn login(core: Rc<Core>, options: wasm_bindgen::JsValue) -> Result<(),
     match outcome {
         Ok(_) => {
             core.set_state(State::CONNECTED, Reason::LOGIN_SUCCESS);
+            wasm_bindgen_futures::spawn_local(keepalive(core.clone(), generation));
             Ok(())
         }
         Err(failure) => {
@@ -228,6 +229,26 @@ async fn rejoin_channels(core: &Rc<Core>) {
                 crate::log::Level::Warn,
                 &format!("could not re-join channel {id:?} after reconnecting"),
             );
+        }
+    }
+}
+
+/// Pings the server while connected: a link that stops answering (a network
+/// that died without closing the socket) is abandoned and reconnected, instead
+/// of waiting minutes for the browser to notice. The server closes a client it
+/// has not heard from in 60 s.
+async fn keepalive(core: Rc<Core>, generation: u64) {
+    loop {
+        TimeoutFuture::new(limits::KEEPALIVE_MS).await;
+        if core.generation() != generation {
+            return;
+        }
+        if !core.state().is_connected() {
+            continue;
+        }
+        let reply = core.request(Request::Ping, limits::KEEPALIVE_TIMEOUT_MS).await;
+        if matches!(reply, Ok(Err(RequestError::Timeout))) && core.generation() == generation {
+            core.abandon_link("the server stopped answering pings");
         }
     }
 }

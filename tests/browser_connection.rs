@@ -144,3 +144,30 @@ async fn offline_messages_arrive_at_the_next_login_even_after_kill_9() {
     assert_eq!(texts(&inbox.wait_for(1).await), ["survives"], "stored messages survive kill -9");
     settle(c.logout()).await.unwrap();
 }
+
+#[wasm_bindgen_test]
+async fn a_silently_dead_link_is_noticed_by_the_keepalive() {
+    let app = unique("app");
+    let a = proxied_client(&app);
+    let states = Recorder::on(&a, "ConnectionStateChanged");
+    login(&a, &unique("A")).await;
+    // The network stops carrying bytes but no socket closes: only pings can tell.
+    control("POST", "/freeze").await;
+    for _ in 0..400 {
+        if states.pairs().last().map(String::as_str) == Some("CONNECTED/LOGIN_SUCCESS") && states.len() >= 4 {
+            break;
+        }
+        pause(100).await;
+    }
+    assert_eq!(
+        states.pairs(),
+        [
+            "CONNECTING/LOGIN",
+            "CONNECTED/LOGIN_SUCCESS",
+            "RECONNECTING/INTERRUPTED",
+            "CONNECTED/LOGIN_SUCCESS"
+        ],
+        "noticed within a ping interval plus its timeout (30 s), then back on a new connection"
+    );
+    settle(a.logout()).await.unwrap();
+}

@@ -140,6 +140,12 @@ pub const MAX_INVITATION_BYTES: usize = 8 * 1024;
 
 /// `TokenPrivilegeWillExpire` this long before the token expires (s).
 pub const TOKEN_WARNING_SECS: u64 = 30;
+/// The SDK pings a quiet link this often (ms) ...
+pub const KEEPALIVE_MS: u32 = 20_000;
+/// ... and gives it up when a ping is not answered within this (ms).
+pub const KEEPALIVE_TIMEOUT_MS: u32 = 10_000;
+/// The server closes a connection it has not heard from for this long (s).
+pub const IDLE_TIMEOUT_SECS: u64 = 60;
 /// Pushes a session keeps for replay after its connection drops.
 pub const REPLAY_PUSHES: usize = 1_024;
 

@@ -26,9 +26,13 @@ pub async fn serve(socket: WebSocket, hub: Arc<Hub>, mut shutdown: watch::Receiv
     let writer = tokio::spawn(write_loop(sink, out_rx, kill_rx.clone()));
     let mut conn = Conn { hub: hub.clone(), outbox, session: None, generation: 0 };
 
+    let idle = std::time::Duration::from_secs(rtm_protocol::limits::IDLE_TIMEOUT_SECS);
     loop {
         tokio::select! {
-            msg = stream.next() => match msg {
+            msg = tokio::time::timeout(idle, stream.next()) => match msg.unwrap_or_else(|_| {
+                conn.close(close::IDLE, "nothing heard for 60 s; the SDK pings every 20 s");
+                None
+            }) {
                 None | Some(Ok(Message::Close(_))) => break,
                 Some(Ok(Message::Binary(bytes))) => conn.on_frame(&bytes).await,
                 Some(Ok(Message::Text(_))) => conn.close(

@@ -53,6 +53,8 @@ pub mod close {
     pub const INVALID_PAYLOAD: u16 = 1007;
     /// A frame over the size limit.
     pub const TOO_BIG: u16 = 1009;
+    /// Nothing heard from the client for too long.
+    pub const IDLE: u16 = 4000;
     /// The session was ended by the server (Kicked push says why).
     pub const KICKED: u16 = 4001;
     /// The session was resumed on a newer connection.

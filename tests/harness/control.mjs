@@ -23,6 +23,8 @@
 //        keep it down N ms, start it on the same port; 200 once it listens again (JSON)
 //   POST /sever[?down_ms=N]   destroy every proxied connection (both sides); refuse (accept and
 //        close) new proxy connections for N ms; 200 JSON {severed, downMs}
+//   POST /freeze              stop forwarding on every proxied connection but keep it open (a
+//        silently dead network); 200 JSON {frozen}
 //   GET  /token?kind=007|006&uid=U[&expire=SECS][&app=ID&cert=CERT]   text/plain token for the
 //        configured app (or app/cert given); expire is relative seconds (default 3600); for 006 it
 //        becomes the absolute privilegeExpiredTs now+expire
@@ -135,6 +137,8 @@ const routes = {
     const downMs = Math.max(0, intParam(q, 'down_ms', 0));
     return json({ severed: proxy.sever(downMs), downMs });
   },
+
+  'POST /freeze': () => json({ frozen: proxy.freeze() }),
 
   'GET /token': (q) => {
     const kind = q.get('kind') || '007';

@@ -13,7 +13,7 @@ import net from 'node:net';
 
 /**
  * Listens on 127.0.0.1 (a free port) and forwards to 127.0.0.1:`targetPort`.
- * @returns {Promise<{port: number, sever: (downMs?: number) => number, live: () => number, close: () => Promise<void>}>}
+ * @returns {Promise<{port: number, sever: (downMs?: number) => number, freeze: () => number, live: () => number, close: () => Promise<void>}>}
  */
 export async function startProxy(targetPort) {
   const pairs = new Set();
@@ -59,6 +59,17 @@ export async function startProxy(targetPort) {
       }
       pairs.clear();
       return n;
+    },
+    /** Stops forwarding on every live connection without closing it: a network
+     *  that silently died, which only a keepalive can notice. Returns how many. */
+    freeze() {
+      for (const { client, upstream } of pairs) {
+        client.unpipe(upstream);
+        upstream.unpipe(client);
+        client.pause();
+        upstream.pause();
+      }
+      return pairs.size;
     },
     live: () => pairs.size,
     close() {
