@@ -152,22 +152,30 @@ async fn subscriptions_survive_the_subscribers_own_reconnects() {
         .await;
 
     // The server restarts: everyone logs in again; the subscriptions still fire.
+    let b_states = Recorder::on(&b, "ConnectionStateChanged");
     control("POST", "/restart?down_ms=500").await;
     eventually("A back after the restart", || {
         states.pairs().iter().filter(|p| *p == "CONNECTED/LOGIN_SUCCESS").count() >= 3
     })
     .await;
-    let before = events.len();
-    for _ in 0..100 {
-        if settle(b.logout()).await.is_ok() {
-            break;
-        }
-        pause(100).await;
-    }
-    eventually("B's logout reported", || {
-        changes(&events).iter().skip(before).any(|e| *e == format!("{b_uid}=OFFLINE"))
+    eventually("B back after the restart", || {
+        b_states.pairs().last().map(String::as_str) == Some("CONNECTED/LOGIN_SUCCESS")
     })
     .await;
+    // Whichever of A and B came back first, A ends up knowing B is ONLINE ...
+    let b_online = format!("{b_uid}=ONLINE");
+    let last_about_b = |events: &Recorder| {
+        changes(events)
+            .into_iter()
+            .rev()
+            .flat_map(|e| e.split(',').map(String::from).collect::<Vec<_>>())
+            .find(|e| e.starts_with(&format!("{b_uid}=")))
+    };
+    eventually("A knows B is online", || last_about_b(&events).as_deref() == Some(b_online.as_str())).await;
+    // ... and is told when B logs out.
+    settle(b.logout()).await.unwrap();
+    let b_offline = format!("{b_uid}=OFFLINE");
+    eventually("B's logout reported", || last_about_b(&events).as_deref() == Some(b_offline.as_str())).await;
     settle(c.logout()).await.unwrap();
     settle(a.logout()).await.unwrap();
 }
