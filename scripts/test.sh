@@ -13,11 +13,19 @@
 #               (the proxy) and RTM_TEST_CONTROL=http://127.0.0.1:CPORT (the control API)
 #               (last line "browser: N passed, ...")
 #   4 sdk-build scripts/build-sdk.sh (release pkg/, www/pkg) — 1 check
-#     types     npx tsc --noEmit -p tests/types — 1 check (skipped if no tsconfig.json)
+#     types     npx tsc --noEmit -p tests/types — 1 check (skipped if no tsconfig.json): usage.ts,
+#               agora-app.ts (an agora-rtm-sdk 1.5.1 program) and wrong-listeners.ts against pkg/
+#     types-agora npx tsc --noEmit -p tests/types/tsconfig.agora.json — 1 check: agora-app.ts
+#               against agora-rtm-sdk 1.5.1's own typings (it is valid Agora code)
+#     size      bench/sdk-size.sh --no-build: pkg/index.js gzipped within the budget
+#               (last line "size: N passed, M failed")
 #   5 e2e       node tests/e2e/run.mjs against a fresh harness (its own rtm-server, files in
 #               .test-out/e2e/) with RTM_SERVER_URL=http://IP:PORT (that server, serving www/) and
 #               RTM_TEST_CONTROL (its control API, to restart the server mid-test)
 #               (last line "e2e: N passed, M failed")
+#   6 examples  scripts/test-examples.sh: npm pack of pkg/, the example apps (examples/: Vite + TS,
+#               webpack 5, webpack 4, plain pages, Vite's dev server) built and run in Chromium
+#               against their own rtm-servers (last line "examples: N passed, M failed")
 # A stage that cannot run (build error, timeout, server down) counts as 1 failed. Each stage's
 # output is shown and kept in .test-out/<stage>.log; the browser stage's harness logs to
 # .test-out/control.log and its server to .test-out/server.log, the e2e stage's to
@@ -38,6 +46,7 @@ T_BROWSER="${RTM_T_BROWSER:-900}"   # includes compiling the wasm tests
 T_SDK="${RTM_T_SDK:-900}"          # release SDK build; also bounds the server build
 T_TYPES="${RTM_T_TYPES:-300}"
 T_E2E="${RTM_T_E2E:-600}"
+T_EXAMPLES="${RTM_T_EXAMPLES:-900}"  # includes each example's first npm install
 export WASM_BINDGEN_TEST_TIMEOUT="${WASM_BINDGEN_TEST_TIMEOUT:-180}"  # per test binary, in-browser
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
 
@@ -167,17 +176,17 @@ start_control() {
 }
 
 # --- 1. native tests ----------------------------------------------------------------------------
-step "stage 1/5: native tests (cargo test --workspace)"
+step "stage 1/6: native tests (cargo test --workspace)"
 libtest_stage native "$T_NATIVE" cargo test --workspace --no-fail-fast
 
 # --- 2. server ----------------------------------------------------------------------------------
-step "stage 2/5: build rtm-server and start the test harness (tests/harness/control.mjs)"
+step "stage 2/6: build rtm-server and start the test harness (tests/harness/control.mjs)"
 SERVER_BUILT=0 CONTROL_OK=0
 run_logged server-build "$T_SDK" cargo build -p rtm-server && SERVER_BUILT=1
 [[ $SERVER_BUILT == 1 ]] && start_control && CONTROL_OK=1
 
 # --- 3. browser tests ---------------------------------------------------------------------------
-step "stage 3/5: browser tests (wasm-pack test --headless --chrome, one run per test target)"
+step "stage 3/6: browser tests (wasm-pack test --headless --chrome, one run per test target)"
 if [[ $CONTROL_OK == 1 ]]; then
   summary_stage browser "$T_BROWSER" env RTM_TEST_URL="$TEST_URL" RTM_TEST_PROXY_URL="$PROXY_URL" \
     RTM_TEST_CONTROL="$CONTROL_URL" bash scripts/test-browser.sh
@@ -188,7 +197,7 @@ fi
 stop_control
 
 # --- 4. release SDK + TypeScript check ----------------------------------------------------------
-step "stage 4/5: release SDK build and TypeScript check"
+step "stage 4/6: release SDK build and TypeScript check"
 SDK_OK=0
 if run_logged sdk-build "$T_SDK" bash scripts/build-sdk.sh; then
   SDK_OK=1; record sdk-build 1 0
@@ -204,9 +213,21 @@ elif run_logged types "$T_TYPES" npx --no -- tsc --noEmit -p tests/types; then
 else
   record types 0 1
 fi
+if [[ ! -f tests/types/tsconfig.agora.json ]]; then
+  skipped types-agora "tests/types/tsconfig.agora.json does not exist"
+elif run_logged types-agora "$T_TYPES" npx --no -- tsc --noEmit -p tests/types/tsconfig.agora.json; then
+  record types-agora 1 0
+else
+  record types-agora 0 1
+fi
+if [[ $SDK_OK != 1 ]]; then
+  broken size "needs the SDK build"
+else
+  summary_stage size "$T_TYPES" bash bench/sdk-size.sh --no-build
+fi
 
 # --- 5. Playwright end-to-end -------------------------------------------------------------------
-step "stage 5/5: end-to-end tests (node tests/e2e/run.mjs)"
+step "stage 5/6: end-to-end tests (node tests/e2e/run.mjs)"
 if [[ ! -f tests/e2e/run.mjs ]]; then
   skipped e2e "tests/e2e/run.mjs does not exist"
 elif [[ $SDK_OK != 1 ]]; then
@@ -220,6 +241,14 @@ else
     node tests/e2e/run.mjs
   kill -0 "$CONTROL_PID" 2>/dev/null || echo "!! the test harness died during the e2e tests (see .test-out/e2e-control.log)"
   stop_control
+fi
+
+# --- 6. example apps ----------------------------------------------------------------------------
+step "stage 6/6: example apps (scripts/test-examples.sh)"
+if [[ $SDK_OK != 1 ]]; then
+  broken examples "needs the SDK build"
+else
+  summary_stage examples "$T_EXAMPLES" bash scripts/test-examples.sh
 fi
 
 # --- summary ------------------------------------------------------------------------------------

@@ -1,5 +1,5 @@
 // Types of the rtm-wasm npm package: the Agora RTM Web SDK 1.x API.
-import type { AgoraRTMStatic } from './rtm_wasm';
+import type { AgoraRTMStatic } from './rtm_types.js';
 
 export type {
   AgoraRTMStatic,
@@ -29,7 +29,7 @@ export type {
   RtmStatusCode,
   RtmTextMessage,
   SendMessageOptions,
-} from './rtm_wasm';
+} from './rtm_types.js';
 
 declare const AgoraRTM: AgoraRTMStatic;
 export default AgoraRTM;

@@ -61,6 +61,20 @@ export declare namespace RtmStatusCode {
     TEXT = "TEXT",
     RAW = "RAW",
   }
+  /** The region codes of SDKs before 1.4 (in agora-rtm-sdk's typings; no API takes them). */
+  enum LegacyAreaCode {
+    CN = "CN",
+    NA = "NA",
+    EU = "EU",
+    AS = "AS",
+    JP = "JP",
+    IN = "IN",
+    GLOB = "GLOB",
+    OC = "OC",
+    SA = "SA",
+    AF = "AF",
+    OVS = "OVS",
+  }
   enum AreaCode {
     GLOBAL = "GLOBAL",
     INDIA = "INDIA",
@@ -137,13 +151,26 @@ export interface RtmError extends Error {
   name: string;
 }
 
-type ListenerArgs<T> = T extends (...args: infer A) => any ? A : never;
+/** A listener's arguments from an event-map entry (agora-rtm-sdk's `ListenerType`, verbatim:
+ *  non-distributive, so a union of handlers registered in a loop over the keys type-checks). */
+type ListenerArgs<T> = [T] extends [(...args: infer U) => any] ? U : [T] extends [void] ? [] : [T];
+
+/** What `on` passes for event E: for MessageFromPeer and ChannelMessage, more precise than the
+ *  event map (whose parameter types are agora-rtm-sdk's, so that handlers typed from the map can
+ *  also be called with Agora-shaped values): `messageType` is always set, a RAW message always
+ *  has its `description`, the properties always have `isOfflineMessage`. */
+type DeliveredArgs<Events, E extends keyof Events> = [E] extends ["MessageFromPeer"] | ["ChannelMessage"]
+  ? [message: RtmReceivedMessage, peerId: string, messageProps: ReceivedMessageProperties]
+  : ListenerArgs<Events[E]>;
+
+/** The message properties as agora-rtm-sdk's event maps declare them (isOfflineMessage optional). */
+type EventMessageProperties = Pick<ReceivedMessageProperties, "serverReceivedTs"> & Partial<ReceivedMessageProperties>;
 
 /** Node-style EventEmitter over an event map. */
 export declare class RtmEventEmitter<Events> {
-  on<E extends keyof Events>(event: E, listener: (...args: ListenerArgs<Events[E]>) => any): this;
-  addListener<E extends keyof Events>(event: E, listener: (...args: ListenerArgs<Events[E]>) => any): this;
-  once<E extends keyof Events>(event: E, listener: (...args: ListenerArgs<Events[E]>) => any): this;
+  on<E extends keyof Events>(event: E, listener: (...args: DeliveredArgs<Events, E>) => any): this;
+  addListener<E extends keyof Events>(event: E, listener: (...args: DeliveredArgs<Events, E>) => any): this;
+  once<E extends keyof Events>(event: E, listener: (...args: DeliveredArgs<Events, E>) => any): this;
   off<E extends keyof Events>(event: E, listener: (...args: any[]) => any): this;
   removeListener<E extends keyof Events>(event: E, listener: (...args: any[]) => any): this;
   removeAllListeners<E extends keyof Events>(event?: E): this;
@@ -158,7 +185,8 @@ export declare namespace RtmEvents {
       newState: RtmStatusCode.ConnectionState,
       reason: RtmStatusCode.ConnectionChangeReason,
     ) => void;
-    MessageFromPeer: (message: RtmReceivedMessage, peerId: string, messageProps: ReceivedMessageProperties) => void;
+    /** Listeners registered with `on` get an RtmReceivedMessage and full ReceivedMessageProperties. */
+    MessageFromPeer: (message: RtmMessage, peerId: string, messageProps: EventMessageProperties) => void;
     /** The token expires in 30 s: call `renewToken()`. */
     TokenPrivilegeWillExpire: () => void;
     /** Reconnecting failed because the token expired: call `renewToken()` and the SDK retries with it. */
@@ -167,10 +195,13 @@ export declare namespace RtmEvents {
     RemoteInvitationReceived: (remoteInvitation: RemoteInvitation) => void;
     /** Subscribed peers' states: first the current ones on subscribing, then each change. */
     PeersOnlineStatusChanged: (status: PeersOnlineStatusMap) => void;
+    /** agora-rtm-sdk: connected through Agora's cloud proxy. rtm-wasm has none: never emitted. */
+    FallbackProxyConnected: () => void;
   }
   interface RtmChannelEvents {
-    /** A message from another member (never your own). */
-    ChannelMessage: (message: RtmReceivedMessage, memberId: string, messageProps: ReceivedMessageProperties) => void;
+    /** A message from another member (never your own). Listeners registered with `on` get an
+     *  RtmReceivedMessage and full ReceivedMessageProperties. */
+    ChannelMessage: (message: RtmMessage, memberId: string, messageProps: EventMessageProperties) => void;
     /** Not sent above 512 members. */
     MemberJoined: (memberId: string) => void;
     /** Leave, logout, remote login or a lost connection; not sent above 512 members. */
@@ -179,6 +210,19 @@ export declare namespace RtmEvents {
     MemberCountUpdated: (memberCount: number) => void;
     /** A write with `enableNotificationToChannelMembers`: every attribute of the channel now. */
     AttributesUpdated: (attributes: ChannelAttributes) => void;
+  }
+  interface LocalInvitationEvents {
+    LocalInvitationReceivedByPeer: () => void;
+    LocalInvitationAccepted: (response: string) => void;
+    LocalInvitationRefused: (response: string) => void;
+    LocalInvitationCanceled: () => void;
+    LocalInvitationFailure: (reason: RtmStatusCode.LocalInvitationFailureReason) => void;
+  }
+  interface RemoteInvitationEvents {
+    RemoteInvitationAccepted: () => void;
+    RemoteInvitationRefused: () => void;
+    RemoteInvitationCanceled: (content: string) => void;
+    RemoteInvitationFailure: (reason: RtmStatusCode.RemoteInvitationFailureReason) => void;
   }
 }
 
@@ -211,20 +255,8 @@ export interface PeersOnlineStatusResult {
   [peerId: string]: boolean;
 }
 
-export interface LocalInvitationEvents {
-  LocalInvitationReceivedByPeer: () => void;
-  LocalInvitationAccepted: (response: string) => void;
-  LocalInvitationRefused: (response: string) => void;
-  LocalInvitationCanceled: () => void;
-  LocalInvitationFailure: (reason: RtmStatusCode.LocalInvitationFailureReason) => void;
-}
-
-export interface RemoteInvitationEvents {
-  RemoteInvitationAccepted: () => void;
-  RemoteInvitationRefused: () => void;
-  RemoteInvitationCanceled: (content: string) => void;
-  RemoteInvitationFailure: (reason: RtmStatusCode.RemoteInvitationFailureReason) => void;
-}
+export type LocalInvitationEvents = RtmEvents.LocalInvitationEvents;
+export type RemoteInvitationEvents = RtmEvents.RemoteInvitationEvents;
 
 /**
  * The caller's invitation. `send()` / `cancel()` outside the life cycle throw an

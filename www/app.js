@@ -7,6 +7,8 @@ import { mountSession } from './panels/session.js';
 import { mountPeerChat } from './panels/peer-chat.js';
 import { mountChannel } from './panels/channel.js';
 import { mountContacts } from './panels/contacts.js';
+import { mountStatus } from './panels/status.js';
+import { mountCalls } from './panels/calls.js';
 
 async function main() {
   wireErrorBanner();
@@ -24,6 +26,8 @@ async function main() {
   mountPeerChat(ctx);
   mountChannel(ctx);
   mountContacts(ctx);
+  mountStatus(ctx);
+  mountCalls(ctx);
   window.demo = ctx; // handy in the devtools console
   document.body.dataset.sdk = 'ready';
 }

@@ -209,3 +209,152 @@ export async function expectListed(page, uids, who) {
     page.waitForFunction((uids) => JSON.stringify([...document.querySelectorAll('[data-testid="contacts"] li[data-contact]')]
       .map((li) => li.dataset.contact)) === JSON.stringify(uids), uids, { timeout: STEP_MS }));
 }
+
+// --- statuses (user attributes) and the channel topic (channel attributes) ---------------------
+
+/** Runs `wait`; on failure throws `${who}: ${what}` with `shown()`'s answer and the error banner. */
+export async function expectShown(page, who, what, shown, wait) {
+  try {
+    await wait();
+  } catch {
+    throw new Error(`${who}: ${what}; the page shows ${JSON.stringify(await shown())}; error banner: ${await errorText(page)}`);
+  }
+}
+
+/** Sets the user's own status and waits until the page shows it set. */
+export async function setStatus(page, text, who) {
+  await page.fill('[data-testid="status-input"]', text);
+  await page.click('[data-testid="status-set"]');
+  await expectShown(page, who, `own status not shown as ${JSON.stringify(text)}`,
+    () => page.textContent('[data-testid="status-current"]'),
+    () => page.waitForFunction((text) => {
+      const el = document.querySelector('[data-testid="status-current"]');
+      return el.dataset.known === 'true' && el.dataset.status === text;
+    }, text, { timeout: STEP_MS }));
+}
+
+/** Waits until `uid`'s contact row shows status `status` (null: "no status"). */
+export async function expectContactStatus(page, uid, status, who, timeout = STEP_MS) {
+  const what = status === null ? `${uid}'s status is not shown as "no status"` : `${uid}'s status is not shown as ${JSON.stringify(status)}`;
+  await expectContacts(page, who, what, () => page.waitForFunction(({ uid, status }) => {
+    const li = [...document.querySelectorAll('[data-testid="contacts"] li[data-contact]')].find((el) => el.dataset.contact === uid);
+    const el = li && li.querySelector('[data-testid="contact-status"]');
+    if (!el) return false;
+    return status === null
+      ? el.dataset.statusState === 'none' && el.textContent === 'no status'
+      : el.dataset.statusState === 'set' && el.dataset.status === status && el.textContent === status;
+  }, { uid, status }, { timeout }));
+}
+
+/** What the topic line shows, for error messages. */
+export async function topicShown(page) {
+  return page.evaluate(() => {
+    const el = document.querySelector('[data-testid="topic"]');
+    return { state: el.dataset.state, setter: el.dataset.setter, ts: el.dataset.ts, text: el.textContent.replace(/\s+/g, ' ').trim() };
+  });
+}
+
+/**
+ * Waits until the channel panel's topic line shows `topic` set by `setter` (topic null: "no
+ * topic"): data-state, the text, data-setter and "set by <setter> at HH:MM:SS".
+ */
+export async function expectTopic(page, topic, setter, who, timeout = STEP_MS) {
+  const what = topic === null ? 'the topic line does not say "no topic"' : `the topic line does not show ${JSON.stringify(topic)} set by ${setter}`;
+  await expectShown(page, who, what, () => topicShown(page), () => page.waitForFunction(({ topic, setter }) => {
+    const el = document.querySelector('[data-testid="topic"]');
+    const text = document.querySelector('[data-testid="topic-text"]').textContent;
+    const meta = document.querySelector('[data-testid="topic-meta"]').textContent;
+    if (topic === null) return el.dataset.state === 'none' && text === 'no topic' && meta === '';
+    const prefix = `set by ${setter} at `;
+    return el.dataset.state === 'set' && text === topic && el.dataset.setter === setter
+      && meta.startsWith(prefix) && /^\d\d:\d\d:\d\d$/.test(meta.slice(prefix.length));
+  }, { topic, setter }, { timeout }));
+}
+
+/** Sets the joined channel's topic ("" clears it); waits until the button is usable again. */
+export async function setTopic(page, topic, who) {
+  await page.fill('[data-testid="topic-input"]', topic);
+  await page.click('[data-testid="topic-set"]');
+  await expectShown(page, who, 'the Set topic button stays disabled', () => topicShown(page), () =>
+    page.waitForSelector('[data-testid="topic-set"]:not([disabled])', { timeout: STEP_MS }));
+}
+
+// --- the calls panel --------------------------------------------------------------------------
+
+export const CALLS = '[data-testid="calls"] li[data-testid="call"]';
+
+/** What the calls panel shows (one line per card), for error messages. */
+export async function callsShown(page) {
+  return page.evaluate(() => [...document.querySelectorAll('[data-testid="calls"] li[data-testid="call"]')].map((li) => {
+    const text = (id) => li.querySelector(`[data-testid="${id}"]`)?.textContent;
+    const events = [...li.querySelectorAll('[data-testid="call-events"] li')].map((e) => e.textContent.replace(/^\S+ /, ''));
+    return `#${li.dataset.call} ${li.dataset.direction} ${li.dataset.peer} ${li.dataset.state}${li.dataset.reason ? `(${li.dataset.reason})` : ''}`
+      + ` content=${JSON.stringify(text('call-content-text'))} response=${JSON.stringify(li.dataset.response)}`
+      + `${li.dataset.session === 'ended' ? ' session-ended' : ''} events=[${events.join(', ')}]`;
+  }));
+}
+
+export async function expectCalls(page, who, what, wait) {
+  return expectShown(page, who, what, () => callsShown(page), wait);
+}
+
+/**
+ * Calls `callee` from the calls panel; resolves with the new outgoing card's id (data-call) once
+ * it is on show. `content` and `channelId` are optional.
+ */
+export async function placeCall(page, callee, { content = '', channelId = '' } = {}, who = 'caller') {
+  const before = await page.evaluate(() => Math.max(0, ...[...document.querySelectorAll('[data-testid="calls"] li[data-testid="call"]')].map((li) => Number(li.dataset.call))));
+  await page.fill('[data-testid="call-callee"]', callee);
+  await page.fill('[data-testid="call-content"]', content);
+  await page.fill('[data-testid="call-channel"]', channelId);
+  await page.click('[data-testid="call"]');
+  let id = null;
+  await expectCalls(page, who, `no outgoing call card for ${callee} after clicking Call`, async () => {
+    const handle = await page.waitForFunction(({ before, callee }) => {
+      const li = [...document.querySelectorAll('[data-testid="calls"] li[data-testid="call"]')]
+        .find((el) => Number(el.dataset.call) > before && el.dataset.direction === 'outgoing' && el.dataset.peer === callee);
+      return li ? li.dataset.call : null;
+    }, { before, callee }, { timeout: STEP_MS });
+    id = await handle.jsonValue();
+  });
+  return id;
+}
+
+/** Waits for a ringing incoming card from `caller` with `content`; resolves with its id. */
+export async function expectRinging(page, caller, content, who, timeout = STEP_MS) {
+  let id = null;
+  await expectCalls(page, who, `no ringing call from ${caller} with content ${JSON.stringify(content)}`, async () => {
+    const handle = await page.waitForFunction(({ caller, content }) => {
+      const li = [...document.querySelectorAll('[data-testid="calls"] li[data-testid="call"]')].find((el) =>
+        el.dataset.direction === 'incoming' && el.dataset.peer === caller && el.dataset.state === 'INVITATION_RECEIVED'
+        && el.querySelector('[data-testid="call-content-text"]').textContent === content);
+      return li ? li.dataset.call : null;
+    }, { caller, content }, { timeout });
+    id = await handle.jsonValue();
+  });
+  return id;
+}
+
+export const callCard = (id) => `${CALLS}[data-call="${id}"]`;
+
+/** Waits until card `id` shows state `state` (and, for FAILURE, `reason`). */
+export async function expectCallState(page, id, state, who, { reason, timeout = STEP_MS } = {}) {
+  await expectCalls(page, who, `call #${id} is not shown ${state}${reason ? `(${reason})` : ''}`, () =>
+    page.waitForFunction(({ sel, state, reason }) => {
+      const li = document.querySelector(sel);
+      return li && li.dataset.state === state && li.querySelector('[data-testid="call-state"]').textContent.startsWith(state)
+        && (!reason || li.dataset.reason === reason);
+    }, { sel: callCard(id), state, reason }, { timeout }));
+}
+
+/** Answers ringing card `id`: types `response`, then clicks Accept (accept true) or Decline. */
+export async function answerCall(page, id, accept, response = '') {
+  await page.fill(`${callCard(id)} [data-testid="call-response-input"]`, response);
+  await page.click(`${callCard(id)} [data-testid="call-${accept ? 'accept' : 'decline'}"]`);
+}
+
+/** The events card `id` lists, without their times: e.g. ['send()', 'LocalInvitationAccepted("ok")']. */
+export async function callEvents(page, id) {
+  return page.evaluate((sel) => [...document.querySelectorAll(`${sel} [data-testid="call-events"] li`)]
+    .map((li) => li.textContent.replace(/^\d\d:\d\d:\d\d /, '')), callCard(id));
+}

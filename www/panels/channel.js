@@ -6,13 +6,23 @@
 // While RECONNECTING the SDK keeps the channel and re-joins it by itself, so the
 // panel keeps it too and refreshes the member list once CONNECTED again.
 //
+// The channel's topic is its `topic` channel attribute: read with getChannelAttributes after the
+// join (and after a reconnect, as updates may have been missed), then kept live by the channel's
+// AttributesUpdated event, which carries the channel's full attribute set. "Set topic" writes it
+// with addOrUpdateChannelAttributes(..., {enableNotificationToChannelMembers: true}) so every
+// member (the writer too) gets AttributesUpdated; an empty topic deletes the key.
+//
 // Test hooks: #channel-id, #join, #leave, #channel-status[data-state="idle|joining|joined|leaving"],
+// #topic[data-state="idle|loading|none|set|error"][data-setter=<uid>][data-ts=<ms>] holding
+// #topic-text and #topic-meta ("set by <uid> at HH:MM:SS"), #topic-input, #topic-set,
 // #member-count[data-count], #members > li[data-member][data-self], #channel-message,
 // #channel-send, #channel-log (entries as in lib/log.js; received entries carry the
 // sender's uid in data-peer, sent ones the channel id).
 
 import { createLog } from '../lib/log.js';
-import { clearError, formatError, h, showError } from '../lib/ui.js';
+import { clearError, clock, formatError, h, showError } from '../lib/ui.js';
+
+const TOPIC_KEY = 'topic';
 
 export function mountChannel(ctx) {
   const $ = (id) => document.getElementById(id);
@@ -27,14 +37,23 @@ export function mountChannel(ctx) {
   const messageInput = $('channel-message');
   const sendButton = $('channel-send');
   const log = createLog($('channel-log'));
+  const topicLine = $('topic');
+  const topicText = $('topic-text');
+  const topicMeta = $('topic-meta');
+  const topicForm = $('topic-form');
+  const topicInput = $('topic-input');
+  const topicButton = $('topic-set');
 
   const params = new URLSearchParams(location.search);
   if (params.has('channel')) channelInput.value = params.get('channel');
 
   // The joined (or joining/leaving) channel, or null:
-  // { client, channel, id, phase: 'joining'|'joined'|'leaving', members: Set, count, pending }
+  // { client, channel, id, phase: 'joining'|'joined'|'leaving', members: Set, count, pending,
+  //   topic, topicState, attrEvents, topicBusy }
   // `pending` collects member events while a getMembers() call is in flight, so they
   // can be replayed on top of its answer.
+  // topic: { value, setter, ts } or null (none); topicState: 'loading'|'none'|'set'|'error';
+  // attrEvents counts AttributesUpdated events, so a read that an event overtook is dropped.
   let current = null;
 
   function render() {
@@ -68,10 +87,71 @@ export function mountChannel(ctx) {
     countBadge.textContent = count === null ? '–' : String(count);
   }
 
+  function renderTopic() {
+    const state = current;
+    const joined = state !== null && state.phase === 'joined';
+    topicInput.disabled = !joined;
+    topicButton.disabled = !joined || ctx.state !== 'CONNECTED' || state.topicBusy;
+    const shown = state ? state.topicState : 'idle';
+    const topic = state && state.topicState === 'set' ? state.topic : null;
+    topicLine.dataset.state = shown;
+    topicLine.dataset.setter = topic ? topic.setter : '';
+    topicLine.dataset.ts = topic ? String(topic.ts) : '';
+    topicText.textContent = topic ? topic.value : {
+      idle: 'join a channel to see its topic',
+      loading: 'reading…',
+      none: 'no topic',
+      error: 'could not be read',
+      set: '',
+    }[shown];
+    topicMeta.textContent = topic ? `set by ${topic.setter} at ${clock(topic.ts)}` : '';
+    topicMeta.title = topic ? new Date(topic.ts).toString() : '';
+  }
+
   function renderAll() {
     render();
     renderMembers();
     renderCount();
+    renderTopic();
+  }
+
+  /** The topic out of a full attribute set (ChannelAttributes). */
+  function topicOf(attrs) {
+    const entry = attrs && Object.prototype.hasOwnProperty.call(attrs, TOPIC_KEY) ? attrs[TOPIC_KEY] : null;
+    if (!entry) return null;
+    return { value: String(entry.value), setter: String(entry.lastUpdateUserId), ts: Number(entry.lastUpdateTs) };
+  }
+
+  /** Shows `attrs`' topic; `announce` adds a log line when it changed. */
+  function applyTopic(state, attrs, announce) {
+    const topic = topicOf(attrs);
+    const before = state.topic;
+    state.topic = topic;
+    state.topicState = topic ? 'set' : 'none';
+    renderTopic();
+    const same = before && topic && before.value === topic.value && before.ts === topic.ts;
+    if (!announce || same || (!before && !topic)) return;
+    if (topic) log.system(`${topic.setter} set the topic: ${topic.value}`);
+    else log.system('the topic was cleared');
+  }
+
+  /** Reads the topic (getChannelAttributes); an AttributesUpdated meanwhile wins. */
+  async function readTopic(state) {
+    const seen = state.attrEvents;
+    if (!state.topic) state.topicState = 'loading';
+    renderTopic();
+    try {
+      const attrs = await state.client.getChannelAttributes(state.id);
+      if (current !== state || state.attrEvents !== seen) return;
+      applyTopic(state, attrs, false);
+    } catch (err) {
+      if (current !== state || state.attrEvents !== seen) return;
+      // A link that dropped under the read is no news: the topic is read again once re-joined.
+      if (ctx.state !== 'CONNECTED') return;
+      if (!state.topic) state.topicState = 'error';
+      renderTopic();
+      showError(err);
+    }
   }
 
   /** Forgets the current channel (the SDK has left it, or its client is gone). */
@@ -123,8 +203,16 @@ export function mountChannel(ctx) {
       showError(err);
       return;
     }
-    const state = { client, channel, id, phase: 'joining', members: new Set(), count: null, pending: null };
+    const state = {
+      client, channel, id, phase: 'joining', members: new Set(), count: null, pending: null,
+      topic: null, topicState: 'loading', attrEvents: 0, topicBusy: false,
+    };
     const live = () => current === state;
+    channel.on('AttributesUpdated', (attrs) => {
+      if (!live()) return;
+      state.attrEvents++;
+      applyTopic(state, attrs, true);
+    });
     channel.on('ChannelMessage', (message, memberId, props) => {
       if (live()) log.received(memberId, message, props);
     });
@@ -158,8 +246,32 @@ export function mountChannel(ctx) {
     if (!live()) return;
     state.phase = 'joined';
     log.system(`joined ${id}`);
-    render();
-    await refreshMembers(state);
+    renderAll();
+    await Promise.all([refreshMembers(state), readTopic(state)]);
+  });
+
+  topicForm.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const state = current;
+    if (!state || state.phase !== 'joined' || state.topicBusy) return;
+    clearError();
+    const value = topicInput.value;
+    const options = { enableNotificationToChannelMembers: true };
+    const seen = state.attrEvents;
+    state.topicBusy = true;
+    renderTopic();
+    try {
+      if (value) await state.client.addOrUpdateChannelAttributes(state.id, { [TOPIC_KEY]: value }, options);
+      else await state.client.deleteChannelAttributesByKeys(state.id, [TOPIC_KEY], options);
+      if (current === state && topicInput.value === value) topicInput.value = '';
+      // Members (this one too) get AttributesUpdated; should it not have come, read the topic.
+      if (current === state && state.attrEvents === seen) readTopic(state);
+    } catch (err) {
+      if (current === state) showError(err);
+    } finally {
+      state.topicBusy = false;
+      if (current === state) renderTopic();
+    }
   });
 
   leaveButton.addEventListener('click', async () => {
@@ -213,8 +325,10 @@ export function mountChannel(ctx) {
     } else if (current && current.phase === 'joined' && state === 'CONNECTED' && was === 'RECONNECTING') {
       // Re-joined by the SDK; events may have been missed while away.
       refreshMembers(current);
+      readTopic(current);
     }
     render();
+    renderTopic();
   });
 
   renderAll();
