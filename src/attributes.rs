@@ -78,9 +78,7 @@ fn notify(options: &JsValue) -> bool {
 
 fn ready(core: &Core, call: AttrCall) -> Result<(), OpError> {
     if !core.state().is_connected() {
-        return Err(
-            AttrErr::USER_NOT_LOGGED_IN.err("not logged in: call login() first and wait for it to resolve")
-        );
+        return Err(AttrErr::USER_NOT_LOGGED_IN.err(core.not_ready()));
     }
     if !core.budgets.borrow_mut().attrs(call, js_sys::Date::now() as u64) {
         let what = match call {

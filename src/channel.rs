@@ -49,8 +49,6 @@ impl RtmChannel {
 
 emitter_methods!(RtmChannel);
 
-const NOT_LOGGED_IN: &str = "not logged in: call client.login() first and wait for it to resolve";
-
 fn now() -> u64 {
     js_sys::Date::now() as u64
 }
@@ -98,7 +96,7 @@ const JOIN: Family = Family {
 
 async fn join(core: Rc<Core>, inner: Rc<ChannelInner>) -> Result<(), OpError> {
     if !core.state().is_connected() {
-        return Err(JoinErr::USER_NOT_LOGGED_IN.err(NOT_LOGGED_IN));
+        return Err(JoinErr::USER_NOT_LOGGED_IN.err(core.not_ready()));
     }
     if inner.joined.get() {
         return Err(JoinErr::ALREADY_JOINED.err(format!("channel {:?} is already joined", inner.id)));
@@ -136,7 +134,7 @@ async fn join(core: Rc<Core>, inner: Rc<ChannelInner>) -> Result<(), OpError> {
 
 async fn leave(core: Rc<Core>, inner: Rc<ChannelInner>) -> Result<(), OpError> {
     if !core.state().is_connected() {
-        return Err(LeaveErr::USER_NOT_LOGGED_IN.err(NOT_LOGGED_IN));
+        return Err(LeaveErr::USER_NOT_LOGGED_IN.err(core.not_ready()));
     }
     if !inner.joined.get() {
         return Err(LeaveErr::NOT_IN_CHANNEL.err(format!("channel {:?} is not joined", inner.id)));
@@ -156,7 +154,7 @@ async fn leave(core: Rc<Core>, inner: Rc<ChannelInner>) -> Result<(), OpError> {
 async fn send(core: Rc<Core>, inner: Rc<ChannelInner>, message: JsValue) -> Result<(), OpError> {
     let payload = message::read(&message).map_err(|m| SendErr::INVALID_MESSAGE.err(m))?;
     if !core.state().is_connected() {
-        return Err(SendErr::USER_NOT_LOGGED_IN.err(NOT_LOGGED_IN));
+        return Err(SendErr::USER_NOT_LOGGED_IN.err(core.not_ready()));
     }
     if !inner.joined.get() {
         return Err(SendErr::NOT_IN_CHANNEL.err(format!("join channel {:?} before sending to it", inner.id)));
@@ -177,7 +175,7 @@ async fn send(core: Rc<Core>, inner: Rc<ChannelInner>, message: JsValue) -> Resu
 
 async fn members(core: Rc<Core>, inner: Rc<ChannelInner>) -> Result<JsValue, OpError> {
     if !core.state().is_connected() {
-        return Err(MembersErr::USER_NOT_LOGGED_IN.err(NOT_LOGGED_IN));
+        return Err(MembersErr::USER_NOT_LOGGED_IN.err(core.not_ready()));
     }
     if !inner.joined.get() {
         return Err(

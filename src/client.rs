@@ -259,8 +259,7 @@ async fn send_to_peer(
     let offline = options.is_object()
         && Reflect::get(&options, &"enableOfflineMessaging".into()).is_ok_and(|v| v.is_truthy());
     if !core.state().is_connected() {
-        return Err(PeerMessageError::USER_NOT_LOGGED_IN
-            .err("not logged in: call login() first and wait for it to resolve"));
+        return Err(PeerMessageError::USER_NOT_LOGGED_IN.err(core.not_ready()));
     }
     if !core.budgets.borrow_mut().send(js_sys::Date::now() as u64) {
         return Err(PeerMessageError::TOO_OFTEN.err(format!(
@@ -306,7 +305,7 @@ async fn member_counts(core: Rc<Core>, ids: JsValue) -> Result<JsValue, OpError>
         channels.push(id);
     }
     if !core.state().is_connected() {
-        return Err(CountErr::USER_NOT_LOGGED_IN.err("not logged in: call login() first"));
+        return Err(CountErr::USER_NOT_LOGGED_IN.err(core.not_ready()));
     }
     if !core.budgets.borrow_mut().member_count(js_sys::Date::now() as u64) {
         return Err(CountErr::TOO_OFTEN.err("at most one getChannelMemberCount() per second; wait and retry"));

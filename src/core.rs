@@ -126,6 +126,18 @@ impl Core {
         self.log_filter.get().write(level, message);
     }
 
+    /// Why a call that needs a live session cannot run now, for its error.
+    pub fn not_ready(&self) -> &'static str {
+        match self.state().state {
+            State::RECONNECTING => {
+                "the connection is being restored (RECONNECTING): retry once ConnectionStateChanged reports CONNECTED"
+            }
+            State::CONNECTING => "login() has not finished yet: wait for it to resolve",
+            State::ABORTED => "the session was ended by the server (ABORTED): log out, then log in again",
+            _ => "not logged in: call login() first and wait for it to resolve",
+        }
+    }
+
     /// The current connection state.
     pub fn state(&self) -> ConnState {
         self.state.get()
@@ -392,8 +404,11 @@ impl Core {
         *self.credentials.borrow_mut() = None;
         *self.resume_token.borrow_mut() = None;
         self.subscriptions.borrow_mut().clear();
-        self.local_invitations.borrow_mut().clear();
-        self.remote_invitations.borrow_mut().clear();
+        // Invitations still ringing end with the session, each with its event.
+        let local: Vec<_> = self.local_invitations.borrow_mut().drain().map(|(_, i)| i).collect();
+        let remote: Vec<_> = self.remote_invitations.borrow_mut().drain().map(|(_, i)| i).collect();
+        local.into_iter().for_each(|i| i.end_with_session());
+        remote.into_iter().for_each(|i| i.end_with_session());
         self.forget_channels();
     }
 

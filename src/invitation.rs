@@ -66,8 +66,18 @@ impl LocalInner {
     }
 
     fn fail(self: &Rc<Self>, reason: &str) {
+        if self.ended() {
+            return;
+        }
         self.state.set("FAILURE");
         self.emitter.emit("LocalInvitationFailure", &[reason.into()]);
+    }
+
+    /// The session ended (logout, kicked) while this invitation was pending.
+    pub fn end_with_session(self: &Rc<Self>) {
+        if !self.ended() {
+            self.fail("NOT_LOGGEDIN");
+        }
     }
 
     /// An update from the server.
@@ -268,6 +278,15 @@ impl RemoteInner {
         matches!(self.state.get(), "ACCEPTED" | "REFUSED" | "CANCELED" | "FAILURE")
     }
 
+    /// The session ended (logout, kicked) while this invitation was pending:
+    /// it can no longer be answered.
+    pub fn end_with_session(self: &Rc<Self>) {
+        if !self.ended() {
+            self.state.set("FAILURE");
+            self.emitter.emit("RemoteInvitationFailure", &["UNKNOWN".into()]);
+        }
+    }
+
     /// An update from the server. Once `accept()` is on its way, the answer's
     /// outcome decides: a cancel that crossed it makes it an ACCEPT_FAILURE.
     pub fn on_update(self: &Rc<Self>, update: InvitationUpdate) {
@@ -354,6 +373,9 @@ impl RemoteInvitation {
         wasm_bindgen_futures::spawn_local(async move {
             let reply = core.request(req, REQUEST_TIMEOUT_MS).await;
             core.remote_invitations.borrow_mut().remove(&inner.id);
+            if inner.ended() {
+                return; // the session ended meanwhile: its event was emitted
+            }
             if matches!(reply, Ok(Ok(Reply::Done))) {
                 inner.state.set("ACCEPTED");
                 inner.emitter.emit("RemoteInvitationAccepted", &[]);

@@ -17,8 +17,6 @@ use rtm_protocol::{OpError, PeerState, Reply, Request};
 use std::rc::Rc;
 use wasm_bindgen::JsValue;
 
-const NOT_LOGGED_IN: &str = "not logged in: call login() first and wait for it to resolve";
-
 /// Reads an array of 1–256 valid peer ids.
 fn read_peers(ids: &JsValue, invalid: fn(&str) -> OpError) -> Result<Vec<String>, OpError> {
     if !Array::is_array(ids) {
@@ -70,7 +68,7 @@ pub async fn query(core: Rc<Core>, ids: JsValue) -> Result<JsValue, OpError> {
     let peers = read_peers(&ids, |m| QueryErr::INVALID_ARGUMENT.err(m))?;
     let too_often =
         QueryErr::TOO_OFTEN.err("more than 10 queryPeersOnlineStatus() calls in 5 s; wait and retry");
-    check_call(&core, PresenceCall::Query, QueryErr::USER_NOT_LOGGED_IN.err(NOT_LOGGED_IN), too_often)?;
+    check_call(&core, PresenceCall::Query, QueryErr::USER_NOT_LOGGED_IN.err(core.not_ready()), too_often)?;
     let reply = core.request(Request::QueryOnline { peers: peers.clone() }, REQUEST_TIMEOUT_MS).await;
     match errors::settle(reply, &QUERY)? {
         Reply::Online { online } if online.len() == peers.len() => {
@@ -90,7 +88,7 @@ pub async fn subscribe(core: Rc<Core>, ids: JsValue) -> Result<(), OpError> {
     let peers = read_peers(&ids, |m| SubErr::INVALID_ARGUMENT.err(m))?;
     let too_often =
         SubErr::TOO_OFTEN.err("more than 10 subscribePeersOnlineStatus() calls in 5 s; wait and retry");
-    check_call(&core, PresenceCall::Subscribe, SubErr::USER_NOT_LOGGED_IN.err(NOT_LOGGED_IN), too_often)?;
+    check_call(&core, PresenceCall::Subscribe, SubErr::USER_NOT_LOGGED_IN.err(core.not_ready()), too_often)?;
     let total = {
         let subs = core.subscriptions.borrow();
         let mut all: std::collections::BTreeSet<&String> = subs.keys().collect();
@@ -170,7 +168,12 @@ pub async fn unsubscribe(core: Rc<Core>, ids: JsValue) -> Result<(), OpError> {
     let peers = read_peers(&ids, |m| SubErr::INVALID_ARGUMENT.err(m))?;
     let too_often =
         SubErr::TOO_OFTEN.err("more than 10 unsubscribePeersOnlineStatus() calls in 5 s; wait and retry");
-    check_call(&core, PresenceCall::Unsubscribe, SubErr::USER_NOT_LOGGED_IN.err(NOT_LOGGED_IN), too_often)?;
+    check_call(
+        &core,
+        PresenceCall::Unsubscribe,
+        SubErr::USER_NOT_LOGGED_IN.err(core.not_ready()),
+        too_often,
+    )?;
     {
         let mut subs = core.subscriptions.borrow_mut();
         peers.iter().for_each(|p| _ = subs.remove(p));
@@ -185,7 +188,7 @@ pub fn subscribed(core: &Core, option: &JsValue) -> Result<JsValue, OpError> {
         return Err(ListErr::FAILURE.err("the only subscription option is 'ONLINE_STATUS'"));
     }
     if !core.state().is_connected() {
-        return Err(ListErr::USER_NOT_LOGGED_IN.err(NOT_LOGGED_IN));
+        return Err(ListErr::USER_NOT_LOGGED_IN.err(core.not_ready()));
     }
     Ok(core.subscriptions.borrow().keys().map(|k| JsValue::from_str(k)).collect::<Array>().into())
 }

@@ -62,7 +62,11 @@ const REMOTE_EVENTS: [&str; 4] = [
 ];
 
 /// Every event of an invitation as "Name(arg)", in order.
-struct Events(Vec<Closure<dyn FnMut(JsValue)>>, std::rc::Rc<std::cell::RefCell<Vec<String>>>);
+struct Events {
+    /// Kept alive as long as the recorder: the invitation calls them.
+    _listeners: Vec<Closure<dyn FnMut(JsValue)>>,
+    log: std::rc::Rc<std::cell::RefCell<Vec<String>>>,
+}
 
 impl Events {
     fn watch(inv: &Invitation, names: &[&'static str]) -> Events {
@@ -77,13 +81,13 @@ impl Events {
             inv.inv_on(name, f.as_ref().unchecked_ref());
             listeners.push(f);
         }
-        Events(listeners, log)
+        Events { _listeners: listeners, log }
     }
     fn list(&self) -> Vec<String> {
-        self.1.borrow().clone()
+        self.log.borrow().clone()
     }
     async fn wait(&self, n: usize) -> Vec<String> {
-        eventually(&format!("{n} invitation events"), || self.1.borrow().len() >= n).await;
+        eventually(&format!("{n} invitation events"), || self.log.borrow().len() >= n).await;
         self.list()
     }
 }
@@ -206,11 +210,15 @@ async fn offline_callee_no_answer_and_a_caller_who_leaves() {
     assert_eq!((call.state(), remote.state()), ("FAILURE".to_string(), "FAILURE".to_string()));
 
     let call = a.create_local_invitation(&b_uid.into()).unwrap();
+    let local = Events::watch(&call, &LOCAL_EVENTS);
     call.send().unwrap();
     let remote = received(&rings, 2).await.remove(1);
     let remote_events = Events::watch(&remote, &REMOTE_EVENTS);
+    local.wait(1).await;
     settle(a.logout()).await.unwrap();
     assert_eq!(remote_events.wait(1).await, ["RemoteInvitationFailure(PEER_OFFLINE)"], "the caller left");
+    assert_eq!(local.list().last().map(String::as_str), Some("LocalInvitationFailure(NOT_LOGGEDIN)"));
+    assert_eq!(call.state(), "FAILURE", "a logout ends the caller's ringing invitation too");
 
     let logged_out = client(&app);
     let early = logged_out.create_local_invitation(&"someone".into()).unwrap();
