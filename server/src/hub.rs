@@ -92,11 +92,6 @@ impl Hub {
         self.watchers.lock().unwrap()
     }
 
-    /// A session of this node by id.
-    pub(crate) fn session_by_id(&self, id: u64) -> Option<Arc<SessionHandle>> {
-        self.local_session(id)
-    }
-
     /// Channels without members, and since when.
     pub(crate) fn empty_channels(&self) -> std::sync::MutexGuard<'_, EmptyChannels> {
         self.empty_channels.lock().unwrap()
@@ -105,11 +100,6 @@ impl Hub {
     /// Invitations whose caller is on this node.
     pub(crate) fn invitations(&self) -> std::sync::MutexGuard<'_, Invitations> {
         self.invitations.lock().unwrap()
-    }
-
-    /// The newest local session of a user.
-    pub(crate) fn user_session(&self, app: &str, uid: &str) -> Option<Arc<SessionHandle>> {
-        self.local_user(app, uid)
     }
 
     pub(crate) fn arc(&self) -> Option<Arc<Hub>> {
@@ -415,11 +405,13 @@ impl Hub {
         }
     }
 
-    fn local_session(&self, id: u64) -> Option<Arc<SessionHandle>> {
+    /// A session of this node by id.
+    pub(crate) fn local_session(&self, id: u64) -> Option<Arc<SessionHandle>> {
         self.local.lock().unwrap().by_id.get(&id).cloned()
     }
 
-    fn local_user(&self, app: &str, uid: &str) -> Option<Arc<SessionHandle>> {
+    /// The newest session of a user on this node.
+    pub(crate) fn local_user(&self, app: &str, uid: &str) -> Option<Arc<SessionHandle>> {
         let local = self.local.lock().unwrap();
         let id = local.by_user.get(&(app.to_owned(), uid.to_owned()))?;
         local.by_id.get(id).cloned()

@@ -124,12 +124,12 @@ impl Hub {
     pub(crate) fn on_invite_event(&self, app: &str, uid: &str, event: UserEvent) -> usize {
         match event {
             UserEvent::InviteOffer { invitation, caller, content, channel_id } => {
-                let Some(callee) = self.user_session(app, uid) else { return 0 };
+                let Some(callee) = self.local_user(app, uid) else { return 0 };
                 callee.push(&Push::InvitationReceived { invitation, caller, content, channel_id });
                 1
             }
             UserEvent::InviteUpdate { invitation, update } => {
-                let Some(session) = self.user_session(app, uid) else { return 0 };
+                let Some(session) = self.local_user(app, uid) else { return 0 };
                 session.push(&Push::Invitation { invitation, update });
                 1
             }

@@ -132,7 +132,7 @@ impl Hub {
             None => return,
         };
         let body: bytes::Bytes = rtm_protocol::encode(&Push::PeerState { uid: uid.to_owned(), state }).into();
-        for session in ids.into_iter().filter_map(|id| self.session_by_id(id)) {
+        for session in ids.into_iter().filter_map(|id| self.local_session(id)) {
             session.push_body(body.clone());
         }
     }
