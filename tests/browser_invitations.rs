@@ -209,7 +209,7 @@ async fn offline_callee_no_answer_and_a_caller_who_leaves() {
     assert_eq!(remote_events.wait(1).await, ["RemoteInvitationFailure(INVITATION_EXPIRE)"]);
     assert_eq!((call.state(), remote.state()), ("FAILURE".to_string(), "FAILURE".to_string()));
 
-    let call = a.create_local_invitation(&b_uid.into()).unwrap();
+    let call = a.create_local_invitation(&b_uid.clone().into()).unwrap();
     let local = Events::watch(&call, &LOCAL_EVENTS);
     call.send().unwrap();
     let remote = received(&rings, 2).await.remove(1);
@@ -219,6 +219,15 @@ async fn offline_callee_no_answer_and_a_caller_who_leaves() {
     assert_eq!(remote_events.wait(1).await, ["RemoteInvitationFailure(PEER_OFFLINE)"], "the caller left");
     assert_eq!(local.list().last().map(String::as_str), Some("LocalInvitationFailure(NOT_LOGGEDIN)"));
     assert_eq!(call.state(), "FAILURE", "a logout ends the caller's ringing invitation too");
+
+    // The callee goes away while it rings: the caller is told at once.
+    let a = logged_in(&app, &unique("A2")).await;
+    let call = a.create_local_invitation(&b_uid.clone().into()).unwrap();
+    let local = Events::watch(&call, &LOCAL_EVENTS);
+    call.send().unwrap();
+    local.wait(1).await;
+    settle(b.logout()).await.unwrap();
+    assert_eq!(local.wait(2).await[1], "LocalInvitationFailure(PEER_OFFLINE)", "the callee left");
 
     let logged_out = client(&app);
     let early = logged_out.create_local_invitation(&"someone".into()).unwrap();

@@ -86,6 +86,11 @@ pub enum UserEvent {
         /// Where to report whether the answer was taken.
         route: AckRoute,
     },
+    /// To the caller's node: the callee's session ended while it rang.
+    InviteCalleeGone {
+        /// Which.
+        invitation: u64,
+    },
     /// The answer on `route` was taken (true) or came too late (false).
     AnswerResult {
         /// The callee's waiting request.

@@ -444,7 +444,8 @@ impl EventSink for Hub {
             UserEvent::InviteOffer { .. }
             | UserEvent::InviteUpdate { .. }
             | UserEvent::InviteReceived { .. }
-            | UserEvent::InviteAnswer { .. } => self.on_invite_event(app, uid, event),
+            | UserEvent::InviteAnswer { .. }
+            | UserEvent::InviteCalleeGone { .. } => self.on_invite_event(app, uid, event),
             UserEvent::Kick { session, reason } => {
                 if session.node != self.node {
                     return 0;

@@ -1,7 +1,8 @@
 //! Call invitations. The caller's node keeps each pending invitation (its
 //! timer, whether the callee has it) and decides every race — cancel against
 //! accept, answer against timeout — because all signals about it travel to the
-//! caller's topic through the broker. The callee's node only relays.
+//! caller's topic through the broker. The callee's node relays, and remembers
+//! what rings at each session so a callee that goes away is reported.
 
 use crate::engine::{AckRoute, UserEvent};
 use crate::hub::Hub;
@@ -106,6 +107,7 @@ impl Hub {
         response: String,
     ) -> Result<(), OpError> {
         check_size("response", &response)?;
+        session.ringing(|r| r.remove(&invitation));
         let (ack_id, taken) = session.wait_ack();
         let route = AckRoute { uid: session.uid.clone(), session: session.sref, ack_id };
         let event = UserEvent::InviteAnswer { invitation, accept, response, route };
@@ -125,12 +127,23 @@ impl Hub {
         match event {
             UserEvent::InviteOffer { invitation, caller, content, channel_id } => {
                 let Some(callee) = self.local_user(app, uid) else { return 0 };
+                callee.ringing(|r| r.insert(invitation, caller.clone()));
                 callee.push(&Push::InvitationReceived { invitation, caller, content, channel_id });
                 1
             }
             UserEvent::InviteUpdate { invitation, update } => {
                 let Some(session) = self.local_user(app, uid) else { return 0 };
+                session.ringing(|r| r.remove(&invitation));
                 session.push(&Push::Invitation { invitation, update });
+                1
+            }
+            UserEvent::InviteCalleeGone { invitation } => {
+                let Some(p) = self.invitations().remove(&invitation) else { return 0 };
+                p.timer.abort();
+                p.caller.push(&Push::Invitation {
+                    invitation,
+                    update: InvitationUpdate::Failure("PEER_OFFLINE".into()),
+                });
                 1
             }
             UserEvent::InviteReceived { invitation } => {
@@ -185,8 +198,17 @@ impl Hub {
         .await;
     }
 
-    /// The caller's session ended: its ringing invitations fail for the callee.
+    /// A session ended: the invitations it placed fail for their callees
+    /// (PEER_OFFLINE), and those ringing at it fail for their callers (PEER_OFFLINE).
     pub(crate) async fn drop_invitations_of(&self, session: &SessionHandle) {
+        let ringing: Vec<(u64, String)> = session.ringing(|r| r.drain().collect());
+        for (invitation, caller) in ringing {
+            let _ = self
+                .engine()
+                .broker
+                .publish_user(&session.app, &caller, UserEvent::InviteCalleeGone { invitation })
+                .await;
+        }
         let ended: Vec<(u64, Pending)> = {
             let mut all = self.invitations();
             let ids: Vec<u64> =

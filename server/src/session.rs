@@ -137,6 +137,8 @@ struct Book {
     budgets: Budgets,
     joined: BTreeSet<String>,
     subscribed: BTreeSet<String>,
+    /// Invitations ringing at this session (as the callee): id → caller.
+    ringing: HashMap<u64, String>,
     token: Option<String>,
 }
 
@@ -183,6 +185,7 @@ impl SessionHandle {
                 budgets: Budgets::default(),
                 joined: BTreeSet::new(),
                 subscribed: BTreeSet::new(),
+                ringing: HashMap::new(),
                 token: None,
             }),
             token_timer: Mutex::new(None),
@@ -332,6 +335,11 @@ impl SessionHandle {
     /// Runs `f` on the set of peers this session subscribes to.
     pub fn subscribed<T>(&self, f: impl FnOnce(&mut BTreeSet<String>) -> T) -> T {
         f(&mut self.book.lock().unwrap().subscribed)
+    }
+
+    /// Runs `f` on the invitations ringing at this session (id → caller).
+    pub fn ringing<T>(&self, f: impl FnOnce(&mut HashMap<u64, String>) -> T) -> T {
+        f(&mut self.book.lock().unwrap().ringing)
     }
 
     /// Remembers a peer message pushed to this session; returns its delivery id.
