@@ -216,33 +216,27 @@ impl Hub {
         let channel_id = channel.to_owned();
         let (push, skip) = match event {
             ChannelEvent::Message { from, sender, payload, ts } => {
-                (Push::ChannelMessage { channel: channel_id, from, payload, ts }, sender)
+                (Push::ChannelMessage { channel: channel_id, from, payload, ts }, Some(sender))
             }
             ChannelEvent::Joined { uid, session, count } => {
                 self.note_count(app, channel, count);
                 if count > MEMBER_EVENTS_MAX_MEMBERS {
                     return;
                 }
-                (Push::MemberJoined { channel: channel_id, uid }, session)
+                (Push::MemberJoined { channel: channel_id, uid }, Some(session))
             }
-            ChannelEvent::Attrs { attrs } => {
-                let push = Push::ChannelAttrs { channel: channel_id, attrs };
-                let body: Bytes = encode(&push).into();
-                for session in self.local_members(app, channel, None) {
-                    session.push_body(body.clone());
-                }
-                return;
-            }
+            // Every member, the writer too if it is one.
+            ChannelEvent::Attrs { attrs } => (Push::ChannelAttrs { channel: channel_id, attrs }, None),
             ChannelEvent::Left { uid, session, count } => {
                 self.note_count(app, channel, count);
                 if count >= MEMBER_EVENTS_MAX_MEMBERS {
                     return;
                 }
-                (Push::MemberLeft { channel: channel_id, uid }, session)
+                (Push::MemberLeft { channel: channel_id, uid }, Some(session))
             }
         };
         let body: Bytes = encode(&push).into();
-        for session in self.local_members(app, channel, Some(skip)) {
+        for session in self.local_members(app, channel, skip) {
             session.push_body(body.clone());
         }
     }

@@ -47,10 +47,14 @@ pub enum UserEvent {
         /// Where to send the acknowledgement.
         ack: AckRoute,
     },
-    /// The recipient acknowledged a message this user's session sent.
-    PeerAck {
-        /// The route the message carried.
+    /// The answer a session of this user waits for on `route`: a peer
+    /// message's acknowledgement (always `ok`), or whether the caller's node
+    /// took an invitation answer.
+    Ack {
+        /// The waiting session and its wait.
         route: AckRoute,
+        /// Taken (true) or refused (false).
+        ok: bool,
     },
     /// An invitation for this user (the callee).
     InviteOffer {
@@ -90,13 +94,6 @@ pub enum UserEvent {
     InviteCalleeGone {
         /// Which.
         invitation: u64,
-    },
-    /// The answer on `route` was taken (true) or came too late (false).
-    AnswerResult {
-        /// The callee's waiting request.
-        route: AckRoute,
-        /// Taken.
-        ok: bool,
     },
     /// End this particular session of the user.
     Kick {

@@ -393,8 +393,11 @@ impl Hub {
         match session.take_delivery(delivery) {
             Some(Delivery::Peer(route)) => {
                 let uid = route.uid.clone();
-                let _ =
-                    self.engine.broker.publish_user(&session.app, &uid, UserEvent::PeerAck { route }).await;
+                let _ = self
+                    .engine
+                    .broker
+                    .publish_user(&session.app, &uid, UserEvent::Ack { route, ok: true })
+                    .await;
             }
             Some(Delivery::Stored(id)) => {
                 if let Err(e) = self.engine.store.remove(id).await {
@@ -427,14 +430,7 @@ impl EventSink for Hub {
                 session.push(&Push::PeerMessage { delivery, from, payload, ts, offline: false });
                 1
             }
-            UserEvent::PeerAck { route } => {
-                if route.session.node != self.node {
-                    return 0;
-                }
-                self.local_session(route.session.session)
-                    .map_or(0, |s| usize::from(s.finish_ack(route.ack_id, true)))
-            }
-            UserEvent::AnswerResult { route, ok } => {
+            UserEvent::Ack { route, ok } => {
                 if route.session.node != self.node {
                     return 0;
                 }

@@ -168,11 +168,8 @@ impl Hub {
                     let app = app.to_owned();
                     tokio::spawn(async move {
                         let uid = route.uid.clone();
-                        let _ = hub
-                            .engine()
-                            .broker
-                            .publish_user(&app, &uid, UserEvent::AnswerResult { route, ok })
-                            .await;
+                        let _ =
+                            hub.engine().broker.publish_user(&app, &uid, UserEvent::Ack { route, ok }).await;
                     });
                 }
                 1

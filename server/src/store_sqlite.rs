@@ -3,6 +3,7 @@
 //! sender is answered, and readers never wait for the writer.
 
 use crate::engine::{OfflineStore, StoredMessage};
+use crate::hub::now_ms;
 use anyhow::Context;
 use async_trait::async_trait;
 use rtm_protocol::Payload;
@@ -61,10 +62,6 @@ impl SqliteStore {
         let result = tokio::task::spawn_blocking(move || f(&mut db.lock().unwrap())).await?;
         Ok(result?)
     }
-}
-
-fn now_ms() -> u64 {
-    crate::hub::now_ms()
 }
 
 #[async_trait]
