@@ -77,9 +77,7 @@ fn notify(options: &JsValue) -> bool {
 }
 
 fn ready(core: &Core, call: AttrCall) -> Result<(), OpError> {
-    if !core.state().is_connected() {
-        return Err(AttrErr::USER_NOT_LOGGED_IN.err(core.not_ready()));
-    }
+    core.require_session(|m| AttrErr::USER_NOT_LOGGED_IN.err(m))?;
     if !core.budgets.borrow_mut().attrs(call, js_sys::Date::now() as u64) {
         let what = match call {
             AttrCall::UserRead => "40 user attribute reads",

@@ -95,9 +95,7 @@ const JOIN: Family = Family {
 };
 
 async fn join(core: Rc<Core>, inner: Rc<ChannelInner>) -> Result<(), OpError> {
-    if !core.state().is_connected() {
-        return Err(JoinErr::USER_NOT_LOGGED_IN.err(core.not_ready()));
-    }
+    core.require_session(|m| JoinErr::USER_NOT_LOGGED_IN.err(m))?;
     if inner.joined.get() {
         return Err(JoinErr::ALREADY_JOINED.err(format!("channel {:?} is already joined", inner.id)));
     }
@@ -133,9 +131,7 @@ async fn join(core: Rc<Core>, inner: Rc<ChannelInner>) -> Result<(), OpError> {
 }
 
 async fn leave(core: Rc<Core>, inner: Rc<ChannelInner>) -> Result<(), OpError> {
-    if !core.state().is_connected() {
-        return Err(LeaveErr::USER_NOT_LOGGED_IN.err(core.not_ready()));
-    }
+    core.require_session(|m| LeaveErr::USER_NOT_LOGGED_IN.err(m))?;
     if !inner.joined.get() {
         return Err(LeaveErr::NOT_IN_CHANNEL.err(format!("channel {:?} is not joined", inner.id)));
     }
@@ -153,9 +149,7 @@ async fn leave(core: Rc<Core>, inner: Rc<ChannelInner>) -> Result<(), OpError> {
 
 async fn send(core: Rc<Core>, inner: Rc<ChannelInner>, message: JsValue) -> Result<(), OpError> {
     let payload = message::read(&message).map_err(|m| SendErr::INVALID_MESSAGE.err(m))?;
-    if !core.state().is_connected() {
-        return Err(SendErr::USER_NOT_LOGGED_IN.err(core.not_ready()));
-    }
+    core.require_session(|m| SendErr::USER_NOT_LOGGED_IN.err(m))?;
     if !inner.joined.get() {
         return Err(SendErr::NOT_IN_CHANNEL.err(format!("join channel {:?} before sending to it", inner.id)));
     }
@@ -174,9 +168,7 @@ async fn send(core: Rc<Core>, inner: Rc<ChannelInner>, message: JsValue) -> Resu
 }
 
 async fn members(core: Rc<Core>, inner: Rc<ChannelInner>) -> Result<JsValue, OpError> {
-    if !core.state().is_connected() {
-        return Err(MembersErr::USER_NOT_LOGGED_IN.err(core.not_ready()));
-    }
+    core.require_session(|m| MembersErr::USER_NOT_LOGGED_IN.err(m))?;
     if !inner.joined.get() {
         return Err(
             MembersErr::NOT_IN_CHANNEL.err(format!("join channel {:?} to list its members", inner.id))

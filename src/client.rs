@@ -258,9 +258,7 @@ async fn send_to_peer(
     limits::validate_id(&peer).map_err(|e| PeerMessageError::INVALID_USERID.err(e.describe("peerId")))?;
     let offline = options.is_object()
         && Reflect::get(&options, &"enableOfflineMessaging".into()).is_ok_and(|v| v.is_truthy());
-    if !core.state().is_connected() {
-        return Err(PeerMessageError::USER_NOT_LOGGED_IN.err(core.not_ready()));
-    }
+    core.require_session(|m| PeerMessageError::USER_NOT_LOGGED_IN.err(m))?;
     if !core.budgets.borrow_mut().send(js_sys::Date::now() as u64) {
         return Err(PeerMessageError::TOO_OFTEN.err(format!(
             "more than {} messages in {} ms (peer and channel messages together); slow down",
@@ -304,9 +302,7 @@ async fn member_counts(core: Rc<Core>, ids: JsValue) -> Result<JsValue, OpError>
         limits::validate_id(&id).map_err(|e| bad(e.describe("channel id")))?;
         channels.push(id);
     }
-    if !core.state().is_connected() {
-        return Err(CountErr::USER_NOT_LOGGED_IN.err(core.not_ready()));
-    }
+    core.require_session(|m| CountErr::USER_NOT_LOGGED_IN.err(m))?;
     if !core.budgets.borrow_mut().member_count(js_sys::Date::now() as u64) {
         return Err(CountErr::TOO_OFTEN.err("at most one getChannelMemberCount() per second; wait and retry"));
     }

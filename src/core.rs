@@ -12,6 +12,7 @@ use crate::state::ConnState;
 use futures_channel::oneshot;
 use gloo_timers::callback::Timeout;
 use rtm_protocol::rate::Budgets;
+use rtm_protocol::OpError;
 use rtm_protocol::{
     decode, encode, ClientFrame, ConnectionChangeReason as Reason, ConnectionState as State, Push, Reply,
     Request, ServerFrame,
@@ -135,6 +136,19 @@ impl Core {
             State::CONNECTING => "login() has not finished yet: wait for it to resolve",
             State::ABORTED => "the session was ended by the server (ABORTED): log out, then log in again",
             _ => "not logged in: call login() first and wait for it to resolve",
+        }
+    }
+
+    /// Ok when logged in; otherwise the operation's "not logged in" error,
+    /// built only then, saying why (e.g. RECONNECTING).
+    pub fn require_session(
+        &self,
+        not_logged_in: impl FnOnce(&'static str) -> OpError,
+    ) -> Result<(), OpError> {
+        if self.state().is_connected() {
+            Ok(())
+        } else {
+            Err(not_logged_in(self.not_ready()))
         }
     }
 

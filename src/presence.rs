@@ -36,17 +36,20 @@ fn read_peers(ids: &JsValue, invalid: fn(&str) -> OpError) -> Result<Vec<String>
         .collect()
 }
 
+const SUB_NOT_LOGGED_IN: fn(&str) -> OpError = |m| SubErr::USER_NOT_LOGGED_IN.err(m);
+const SUB_TOO_OFTEN: fn(&str) -> OpError = |m| SubErr::TOO_OFTEN.err(m);
+
+/// A logged-in session and room in the call's rate budget (10 per 5 s).
 fn check_call(
     core: &Core,
     call: PresenceCall,
-    not_logged_in: OpError,
-    too_often: OpError,
+    not_logged_in: fn(&str) -> OpError,
+    too_often: fn(&str) -> OpError,
+    name: &str,
 ) -> Result<(), OpError> {
-    if !core.state().is_connected() {
-        return Err(not_logged_in);
-    }
+    core.require_session(not_logged_in)?;
     if !core.budgets.borrow_mut().presence(call, js_sys::Date::now() as u64) {
-        return Err(too_often);
+        return Err(too_often(&format!("more than 10 {name}() calls in 5 s; wait and retry")));
     }
     Ok(())
 }
@@ -66,9 +69,9 @@ const SUB: Family = Family {
 /// `queryPeersOnlineStatus(peerIds)` → `{peerId: boolean}`.
 pub async fn query(core: Rc<Core>, ids: JsValue) -> Result<JsValue, OpError> {
     let peers = read_peers(&ids, |m| QueryErr::INVALID_ARGUMENT.err(m))?;
-    let too_often =
-        QueryErr::TOO_OFTEN.err("more than 10 queryPeersOnlineStatus() calls in 5 s; wait and retry");
-    check_call(&core, PresenceCall::Query, QueryErr::USER_NOT_LOGGED_IN.err(core.not_ready()), too_often)?;
+    let (not_logged_in, too_often) =
+        (|m: &str| QueryErr::USER_NOT_LOGGED_IN.err(m), |m: &str| QueryErr::TOO_OFTEN.err(m));
+    check_call(&core, PresenceCall::Query, not_logged_in, too_often, "queryPeersOnlineStatus")?;
     let reply = core.request(Request::QueryOnline { peers: peers.clone() }, REQUEST_TIMEOUT_MS).await;
     match errors::settle(reply, &QUERY)? {
         Reply::Online { online } if online.len() == peers.len() => {
@@ -86,9 +89,13 @@ pub async fn query(core: Rc<Core>, ids: JsValue) -> Result<JsValue, OpError> {
 /// the current states of the newly subscribed peers.
 pub async fn subscribe(core: Rc<Core>, ids: JsValue) -> Result<(), OpError> {
     let peers = read_peers(&ids, |m| SubErr::INVALID_ARGUMENT.err(m))?;
-    let too_often =
-        SubErr::TOO_OFTEN.err("more than 10 subscribePeersOnlineStatus() calls in 5 s; wait and retry");
-    check_call(&core, PresenceCall::Subscribe, SubErr::USER_NOT_LOGGED_IN.err(core.not_ready()), too_often)?;
+    check_call(
+        &core,
+        PresenceCall::Subscribe,
+        SUB_NOT_LOGGED_IN,
+        SUB_TOO_OFTEN,
+        "subscribePeersOnlineStatus",
+    )?;
     let total = {
         let subs = core.subscriptions.borrow();
         let mut all: std::collections::BTreeSet<&String> = subs.keys().collect();
@@ -166,13 +173,12 @@ pub fn on_push(core: &Core, uid: String, state: PeerState) {
 /// `unsubscribePeersOnlineStatus(peerIds)`.
 pub async fn unsubscribe(core: Rc<Core>, ids: JsValue) -> Result<(), OpError> {
     let peers = read_peers(&ids, |m| SubErr::INVALID_ARGUMENT.err(m))?;
-    let too_often =
-        SubErr::TOO_OFTEN.err("more than 10 unsubscribePeersOnlineStatus() calls in 5 s; wait and retry");
     check_call(
         &core,
         PresenceCall::Unsubscribe,
-        SubErr::USER_NOT_LOGGED_IN.err(core.not_ready()),
-        too_often,
+        SUB_NOT_LOGGED_IN,
+        SUB_TOO_OFTEN,
+        "unsubscribePeersOnlineStatus",
     )?;
     {
         let mut subs = core.subscriptions.borrow_mut();
@@ -187,9 +193,7 @@ pub fn subscribed(core: &Core, option: &JsValue) -> Result<JsValue, OpError> {
     if option.as_string().as_deref() != Some("ONLINE_STATUS") {
         return Err(ListErr::FAILURE.err("the only subscription option is 'ONLINE_STATUS'"));
     }
-    if !core.state().is_connected() {
-        return Err(ListErr::USER_NOT_LOGGED_IN.err(core.not_ready()));
-    }
+    core.require_session(|m| ListErr::USER_NOT_LOGGED_IN.err(m))?;
     Ok(core.subscriptions.borrow().keys().map(|k| JsValue::from_str(k)).collect::<Array>().into())
 }
 
