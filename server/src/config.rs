@@ -132,6 +132,9 @@ impl Default for Limits {
     }
 }
 
+/// A node's presence lease: renewed every third of it.
+pub const DEFAULT_LEASE: Duration = Duration::from_secs(9);
+
 /// Everything the server runs with.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -147,6 +150,9 @@ pub struct Config {
     pub data_dir: Option<PathBuf>,
     /// How long a dropped session waits for its client.
     pub grace: Duration,
+    /// How long this node's presence lease lasts without renewal: when a node
+    /// dies, its users go offline for the others within about this long.
+    pub lease: Duration,
     /// Limits.
     pub limits: Limits,
 }
@@ -185,6 +191,7 @@ impl Config {
             apps,
             data_dir: Some(cli.data_dir.clone()),
             grace: Duration::from_secs(cli.grace_secs),
+            lease: DEFAULT_LEASE,
             limits: file.limits,
         })
     }
@@ -198,6 +205,7 @@ impl Config {
             development: true,
             data_dir: None,
             grace: Duration::from_secs(30),
+            lease: DEFAULT_LEASE,
             limits: Limits::default(),
         }
     }

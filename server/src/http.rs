@@ -1,7 +1,7 @@
 //! The HTTP face: the WebSocket endpoint `/rtm`, `/healthz`, and the static
 //! folder at `/`.
 
-use crate::hub::Hub;
+use crate::services::Services;
 use axum::extract::ws::WebSocketUpgrade;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -16,8 +16,8 @@ use tower_http::services::ServeDir;
 /// What every request handler can reach.
 #[derive(Clone)]
 pub struct AppState {
-    /// This node's hub.
-    pub hub: Arc<Hub>,
+    /// This node's features.
+    pub services: Arc<Services>,
     /// Caps concurrent connections.
     pub slots: Arc<Semaphore>,
     /// Flips to true when the server shuts down.
@@ -26,7 +26,7 @@ pub struct AppState {
 
 /// The router for `state`.
 pub fn router(state: AppState) -> Router {
-    let www = ServeDir::new(&state.hub.config().www).append_index_html_on_directories(true);
+    let www = ServeDir::new(&state.services.config().www).append_index_html_on_directories(true);
     Router::new()
         .route(WS_PATH, get(upgrade))
         .route("/healthz", get(|| async { "ok" }))
@@ -54,7 +54,7 @@ async fn upgrade(State(state): State<AppState>, ws: WebSocketUpgrade) -> Respons
     // oversized frames get a reasoned close instead of a torn connection.
     const { assert!(MAX_FRAME_BYTES < HARD_FRAME_CAP) };
     ws.max_message_size(HARD_FRAME_CAP).max_frame_size(HARD_FRAME_CAP).on_upgrade(move |socket| async move {
-        crate::connection::serve(socket, state.hub, state.shutdown).await;
+        crate::connection::serve(socket, state.services, state.shutdown).await;
         drop(permit);
     })
 }

@@ -1,43 +1,53 @@
 //! rtm-server: the self-hosted server behind the rtm-wasm SDK.
 //!
-//! Layout (one concern per file):
-//! - [`config`]: flags, environment and the TOML file.
-//! - [`http`]: the router — `/rtm` WebSocket, `/healthz`, static files.
-//! - [`connection`]: one socket's reader loop and writer task.
-//! - [`session`]: a logged-in session, its bounded queue and ack bookkeeping.
-//! - [`hub`]: this node's sessions and the operations on them;
-//!   [`channels`]: the channel operations and fan-out; [`presence`]: online
-//!   status queries and subscriptions; [`attributes`]: user and channel
-//!   attributes ([`attributes_memory`] keeps them for the memory engine);
-//!   [`invitations`]: call invitations.
-//! - [`engine`]: the broker, presence, membership and store traits the hub
-//!   runs on; [`engine_memory`] is the single-process implementation and
-//!   [`store_sqlite`] the embedded offline-message store.
-//! - [`auth`] and [`token`]: login tokens (Agora 006 and 007).
+//! The map, from the socket down (each layer uses only the layers below it):
 //!
-//! [`Server::bind`] then [`Server::run`] is the whole life of a server; `main.rs`
-//! only parses flags and waits for a signal.
+//! ```text
+//! http          the router: /rtm (WebSocket), /healthz, static files
+//! connection/   one socket: reader loop, writer, request dispatch (one reply each)
+//! services/     the features wired together: request and event routing,
+//!               the session lifecycle (login, resume, logout, kick, grace),
+//!               this node's lease and the reaping of dead nodes
+//! features/     peer, channels, presence, attributes, invitations: each owns
+//!               its state, handles its requests, hears its events
+//! node/         what features share: config, engine, sessions, the topics
+//!               this node hears (subscriptions), acknowledgements it awaits
+//! sessions/     this node's sessions: registry, session, link + replay, outbox
+//! engine/       what nodes share: broker, presence, membership, attributes,
+//!               offline messages (traits in mod.rs); embedded/ = one process
+//! store/        SQLite: offline messages and channel attributes
+//! token/        Agora 006/007 login tokens and the credential rules
+//! config, clock the settings; milliseconds since the epoch
+//! ```
+//!
+//! A node reaches other nodes only through the engine: it publishes events
+//! on topics (a user, a channel, a user's presence, a node) and hears the
+//! topics its clients need. Nothing assumes one process: "delivered" is an
+//! acknowledgement that travels back, and presence is a lease.
+//!
+//! [`Server::bind`] then [`Server::run`] is the whole life of a server;
+//! `main.rs` only parses flags and waits for a signal.
 #![warn(missing_docs)]
 
-pub mod attributes;
-pub mod attributes_memory;
-pub mod auth;
-pub mod channels;
+pub mod clock;
 pub mod config;
 pub mod connection;
 pub mod engine;
-pub mod engine_memory;
+pub mod features;
 pub mod http;
-pub mod hub;
-pub mod invitations;
-pub mod presence;
-pub mod session;
-pub mod store_sqlite;
+pub mod node;
+pub mod services;
+pub mod sessions;
+pub mod store;
 pub mod token;
 
+use engine::embedded::{self, EmbeddedOptions};
+use engine::Engine;
+use services::Services;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio::sync::{watch, Semaphore};
 
@@ -47,24 +57,37 @@ pub const SERVER_NAME: &str = concat!("rtm-server ", env!("CARGO_PKG_VERSION"));
 /// A bound, not yet running server.
 pub struct Server {
     listener: TcpListener,
-    hub: Arc<hub::Hub>,
+    services: Arc<Services>,
 }
 
 impl Server {
-    /// Binds the listen address of `config` on the memory engine.
+    /// Binds the listen address of `config` on the embedded engine (memory,
+    /// and SQLite in `config.data_dir`).
     pub async fn bind(config: config::Config) -> anyhow::Result<Server> {
+        let engine = embedded::engine(&Self::embedded_options(&config))?;
+        Self::bind_on(config, engine).await
+    }
+
+    /// The embedded engine's settings from `config`.
+    pub fn embedded_options(config: &config::Config) -> EmbeddedOptions {
+        let limits = &config.limits;
+        EmbeddedOptions {
+            data_dir: config.data_dir.clone(),
+            offline_max_messages: limits.offline_max_messages,
+            offline_max_age_ms: u64::from(limits.offline_max_age_days) * 24 * 3600 * 1000,
+            channel_attrs_ttl: Duration::from_secs(limits.channel_attrs_ttl_secs),
+        }
+    }
+
+    /// Binds the listen address of `config` as a node on `engine`, which other
+    /// nodes may share.
+    pub async fn bind_on(config: config::Config, engine: Engine) -> anyhow::Result<Server> {
         let listener = TcpListener::bind(config.listen).await?;
         if config.development {
             tracing::warn!("development mode: app ids not configured log in without a token");
         }
-        let (max, age) = (config.limits.offline_max_messages, config.limits.offline_max_age_days);
-        let age_ms = u64::from(age) * 24 * 3600 * 1000;
-        let store = match &config.data_dir {
-            Some(dir) => store_sqlite::SqliteStore::open(dir, max, age_ms)?,
-            None => store_sqlite::SqliteStore::in_memory(max, age_ms)?,
-        };
-        let hub = hub::Hub::new(config, engine::Engine::memory(std::sync::Arc::new(store)));
-        Ok(Server { listener, hub })
+        let services = Services::start(config, engine).await?;
+        Ok(Server { listener, services })
     }
 
     /// The address actually bound (port 0 resolved).
@@ -76,9 +99,9 @@ impl Server {
     /// 1001 (going away) so clients reconnect elsewhere or later.
     pub async fn run(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
         let (stop_tx, stop_rx) = watch::channel(false);
-        let slots = Arc::new(Semaphore::new(self.hub.config().limits.max_connections));
-        let state = http::AppState { hub: self.hub, slots: slots.clone(), shutdown: stop_rx };
-        let max = state.hub.config().limits.max_connections as u32;
+        let max = self.services.config().limits.max_connections;
+        let slots = Arc::new(Semaphore::new(max));
+        let state = http::AppState { services: self.services, slots: slots.clone(), shutdown: stop_rx };
         let app = http::router(state);
         axum::serve(self.listener, app)
             .with_graceful_shutdown(async move {
@@ -88,7 +111,7 @@ impl Server {
             .await?;
         // Upgraded sockets outlive the HTTP server: wait (briefly) until every
         // connection has sent its close frame and released its slot.
-        let _ = tokio::time::timeout(std::time::Duration::from_secs(5), slots.acquire_many(max)).await;
+        let _ = tokio::time::timeout(Duration::from_secs(5), slots.acquire_many(max as u32)).await;
         Ok(())
     }
 }

@@ -3,10 +3,10 @@
 
 use rtm_protocol::{decode, Push, ServerFrame};
 use rtm_server::config::Config;
-use rtm_server::engine::Engine;
-use rtm_server::hub::Hub;
-use rtm_server::session::{Outbound, Outbox};
-use rtm_server::store_sqlite::SqliteStore;
+use rtm_server::engine::embedded;
+use rtm_server::services::Services;
+use rtm_server::sessions::{Outbound, Outbox};
+use rtm_server::Server;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::mpsc;
@@ -14,11 +14,12 @@ use tokio::sync::mpsc;
 const APP: &str = "970CA35de60c44645bbae8a215061b33";
 const CERT: &str = "5CFd2fd1755d40ecb72977518be15d3b";
 
-fn hub(grace: Duration) -> Arc<Hub> {
+async fn hub(grace: Duration) -> Arc<Services> {
     let mut config = Config::for_tests();
     config.grace = grace;
     config.apps.insert(APP.into(), Some(CERT.into()));
-    Hub::new(config, Engine::memory(Arc::new(SqliteStore::in_memory(200, 86_400_000).unwrap())))
+    let engine = embedded::engine(&Server::embedded_options(&config)).unwrap();
+    Services::start(config, engine).await.unwrap()
 }
 
 fn pushes(rx: &mut mpsc::Receiver<Outbound>) -> Vec<Push> {
@@ -36,10 +37,10 @@ fn pushes(rx: &mut mpsc::Receiver<Outbound>) -> Vec<Push> {
 
 #[tokio::test(start_paused = true)]
 async fn a_detached_session_ends_when_the_grace_period_does() {
-    let hub = hub(Duration::from_secs(30));
+    let hub = hub(Duration::from_secs(30)).await;
     let (outbox, _rx, _kill) = Outbox::new(16);
     let (session, _) = hub.login(&outbox, "dev-app".into(), "alice".into(), None).await.unwrap();
-    let online = || async { hub.engine().presence.lookup("dev-app", "alice").await.unwrap().is_some() };
+    let online = || async { hub.node.engine.presence.lookup("dev-app", "alice").await.unwrap().is_some() };
     hub.suspend(&session, session.generation());
     tokio::time::sleep(Duration::from_millis(29_900)).await;
     assert!(online().await && !session.has_ended(), "still inside the grace period");
@@ -50,7 +51,7 @@ async fn a_detached_session_ends_when_the_grace_period_does() {
 
 #[tokio::test(start_paused = true)]
 async fn a_resumed_session_outlives_its_old_grace_timer() {
-    let hub = hub(Duration::from_secs(30));
+    let hub = hub(Duration::from_secs(30)).await;
     let (outbox, _rx, _kill) = Outbox::new(16);
     let (session, _) = hub.login(&outbox, "dev-app".into(), "alice".into(), None).await.unwrap();
     hub.suspend(&session, session.generation());
@@ -64,9 +65,9 @@ async fn a_resumed_session_outlives_its_old_grace_timer() {
 
 #[tokio::test(start_paused = true)]
 async fn the_token_warning_comes_30_s_before_expiry() {
-    let hub = hub(Duration::from_secs(30));
+    let hub = hub(Duration::from_secs(30)).await;
     let (outbox, mut rx, _kill) = Outbox::new(16);
-    let now = (rtm_server::hub::now_ms() / 1000) as u32;
+    let now = (rtm_server::clock::now_ms() / 1000) as u32;
     let token = rtm_server::token::build_007(APP, CERT, "alice", 100, now, 7);
     let (session, _) = hub.login(&outbox, APP.into(), "alice".into(), Some(token)).await.unwrap();
     tokio::time::sleep(Duration::from_secs(65)).await;

@@ -10,7 +10,7 @@ const APP: &str = "970CA35de60c44645bbae8a215061b33";
 const CERT: &str = "5CFd2fd1755d40ecb72977518be15d3b";
 
 fn now() -> u32 {
-    (rtm_server::hub::now_ms() / 1000) as u32
+    (rtm_server::clock::now_ms() / 1000) as u32
 }
 
 fn token(uid: &str, expire: u32, issued: u32) -> Option<String> {

@@ -16,6 +16,7 @@
 //! gives `Ok` or a [`TokenError`].
 
 mod bytes;
+pub mod login;
 mod v006;
 mod v007;
 

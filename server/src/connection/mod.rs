@@ -1,0 +1,61 @@
+//! One WebSocket connection: a reader loop that hands each frame to the
+//! dispatcher (`dispatch.rs`), and a writer task (`writer.rs`) fed by the
+//! session's bounded outbox.
+//!
+//! Every way a connection ends goes through the outbox's kill switch: the
+//! writer flushes what is queued and sends a close frame with the reason;
+//! the reader then leaves a session that did not end on purpose waiting for
+//! its client to resume.
+
+mod dispatch;
+pub mod writer;
+
+use crate::services::Services;
+use crate::sessions::{close, Outbox};
+use axum::extract::ws::{Message, WebSocket};
+use futures_util::StreamExt;
+use rtm_protocol::limits::{IDLE_TIMEOUT_SECS, MAX_FRAME_BYTES};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::watch;
+
+/// Serves one upgraded socket until it closes.
+pub async fn serve(socket: WebSocket, services: Arc<Services>, mut shutdown: watch::Receiver<bool>) {
+    let (sink, mut stream) = socket.split();
+    let (outbox, out_rx, mut kill_rx) = Outbox::new(services.config().limits.queue_capacity);
+    let writer = tokio::spawn(writer::write_loop(sink, out_rx, kill_rx.clone()));
+    let mut conn = dispatch::Conn::new(services.clone(), outbox);
+    let idle = Duration::from_secs(IDLE_TIMEOUT_SECS);
+    loop {
+        tokio::select! {
+            msg = tokio::time::timeout(idle, stream.next()) => match msg.unwrap_or_else(|_| {
+                conn.close(close::IDLE, "nothing heard for 60 s; the SDK pings every 20 s");
+                None
+            }) {
+                None | Some(Ok(Message::Close(_))) => break,
+                Some(Ok(Message::Binary(bytes))) => conn.on_frame(&bytes).await,
+                Some(Ok(Message::Text(_))) => conn.close(
+                    close::UNSUPPORTED,
+                    "text frames are not spoken here: send binary frames (docs/protocol.md)",
+                ),
+                Some(Ok(Message::Ping(_) | Message::Pong(_))) => {}
+                Some(Err(e)) => {
+                    let text = e.to_string();
+                    tracing::debug!(error = %text, "websocket read error");
+                    if text.contains("too long") || text.contains("too big") {
+                        conn.close(close::TOO_BIG, &format!("frame larger than {MAX_FRAME_BYTES} bytes"));
+                    }
+                    break;
+                }
+            },
+            _ = kill_rx.changed() => break,
+            _ = shutdown.changed() => conn.close(close::GOING_AWAY, "server shutting down; reconnect later"),
+        }
+    }
+    // However the loop ended, tell the writer; a reason set earlier wins.
+    conn.close(close::NORMAL, "closed");
+    if let Some((session, generation)) = conn.take_session() {
+        services.suspend(&session, generation);
+    }
+    let _ = writer.await;
+}

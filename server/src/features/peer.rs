@@ -1,0 +1,214 @@
+//! Peer messages: `sendMessageToPeer` with `hasPeerReceived`, acknowledgements,
+//! and offline messages.
+//!
+//! A message goes to the peer's user topic; the node holding the peer pushes
+//! it and remembers the delivery until the peer's SDK acknowledges, then the
+//! acknowledgement travels back to the sender's node (`node::Acks`).
+//! `hasPeerReceived` is that acknowledgement arriving in time — never a count
+//! of who a publish reached. With `enableOfflineMessaging`, a message to an
+//! offline peer is stored, and so is one whose recipient's session ends
+//! before acknowledging it: a message the server accepted is not lost.
+
+use super::{Answer, Handled};
+use crate::clock::now_ms;
+use crate::engine::{AckRoute, Event, NodeEvent, Topic, UserEvent};
+use crate::node::Node;
+use crate::sessions::Session;
+use rtm_protocol::codes::PeerMessageError;
+use rtm_protocol::limits::{self, PEER_ACK_TIMEOUT_MS};
+use rtm_protocol::{Payload, Push, Reply, Request};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// Where a pushed message's acknowledgement goes.
+enum Delivery {
+    /// Back to the sender's node; kept whole if it must be stored should the
+    /// recipient never acknowledge it.
+    Live { ack: AckRoute, keep: Option<(String, Payload, u64)> },
+    /// To the offline store: the stored message with this id can be deleted.
+    Stored(i64),
+}
+
+#[derive(Default)]
+struct Deliveries {
+    next: u64,
+    /// Delivery id → (recipient session id, delivery).
+    open: HashMap<u64, (u64, Delivery)>,
+}
+
+/// The peer-message feature of one node.
+pub struct Peer {
+    node: Arc<Node>,
+    deliveries: Mutex<Deliveries>,
+}
+
+impl Peer {
+    /// The feature on `node`.
+    pub fn new(node: Arc<Node>) -> Arc<Peer> {
+        Arc::new(Peer { node, deliveries: Mutex::new(Deliveries::default()) })
+    }
+
+    /// `SendPeer` and `PeerAck`.
+    pub async fn handle(self: &Arc<Self>, session: &Arc<Session>, req: Request) -> Handled {
+        match req {
+            Request::SendPeer { peer, payload, offline } => match check(session, &peer, &payload) {
+                // Waiting for the peer's acknowledgement must not stall the
+                // reader: acks of messages *to* this client arrive there.
+                Ok(()) => {
+                    let (this, session) = (self.clone(), session.clone());
+                    Handled::Later(Box::pin(async move { this.send(&session, peer, payload, offline).await }))
+                }
+                Err(e) => Handled::Reply(Err(e)),
+            },
+            Request::PeerAck { delivery } => {
+                self.acknowledged(session, delivery).await;
+                Handled::Silent
+            }
+            _ => Handled::Reply(Err(PeerMessageError::FAILURE.err("not a peer-message request"))),
+        }
+    }
+
+    async fn send(&self, from: &Session, peer: String, payload: Payload, offline: bool) -> Answer {
+        let not_received = Ok(Reply::PeerSent { has_peer_received: false });
+        let ts = now_ms();
+        let online = self.node.engine.presence.lookup(&from.app, &peer).await.unwrap_or_else(|e| {
+            tracing::warn!(error = %e, "presence lookup failed; treating the peer as offline");
+            None
+        });
+        if online.is_none() {
+            if offline {
+                self.store(&from.app, &peer, &from.uid, &payload, ts).await?;
+            }
+            return not_received;
+        }
+        let wait = self.node.acks.open();
+        let event = UserEvent::PeerMessage { from: from.uid.clone(), payload, ts, offline, ack: wait.route };
+        if self.node.publish(&Topic::user(&from.app, &peer), Event::User(event.clone())).await.is_err() {
+            self.node.acks.abandon(wait);
+            if let UserEvent::PeerMessage { payload, .. } = event {
+                if offline {
+                    self.store(&from.app, &peer, &from.uid, &payload, ts).await?;
+                }
+            }
+            return not_received;
+        }
+        let received = self.node.acks.outcome(wait, Duration::from_millis(PEER_ACK_TIMEOUT_MS)).await;
+        Ok(Reply::PeerSent { has_peer_received: received == Some(true) })
+    }
+
+    async fn store(
+        &self,
+        app: &str,
+        to: &str,
+        from: &str,
+        payload: &Payload,
+        ts: u64,
+    ) -> Result<(), rtm_protocol::OpError> {
+        self.node
+            .engine
+            .offline
+            .put(app, to, from, payload, ts)
+            .await
+            .map_err(|e| PeerMessageError::FAILURE.err(format!("could not store the offline message: {e}")))
+    }
+
+    fn remember(&self, session: &Session, delivery: Delivery) -> u64 {
+        let mut d = self.deliveries.lock().unwrap();
+        d.next += 1;
+        let id = d.next;
+        d.open.insert(id, (session.id(), delivery));
+        id
+    }
+
+    /// The broker brought a peer message for `uid`: push it to the user's
+    /// session on this node, if there is one.
+    pub fn on_event(&self, app: &str, uid: &str, event: UserEvent) {
+        let UserEvent::PeerMessage { from, payload, ts, offline, ack } = event else { return };
+        let Some(session) = self.node.sessions.user(app, uid).filter(|s| !s.has_ended()) else { return };
+        let keep = offline.then(|| (from.clone(), payload.clone(), ts));
+        let delivery = self.remember(&session, Delivery::Live { ack, keep });
+        session.push(&Push::PeerMessage { delivery, from, payload, ts, offline: false });
+    }
+
+    /// After login: pushes what was stored while the user was offline; each
+    /// stored message is deleted once the client acknowledges it.
+    pub async fn deliver_stored(&self, session: &Session) {
+        let stored = match self.node.engine.offline.list(&session.app, &session.uid).await {
+            Ok(stored) => stored,
+            Err(e) => return tracing::warn!(error = %e, "could not read offline messages"),
+        };
+        for m in stored {
+            let delivery = self.remember(session, Delivery::Stored(m.id));
+            session.push(&Push::PeerMessage {
+                delivery,
+                from: m.from,
+                payload: m.payload,
+                ts: m.ts,
+                offline: true,
+            });
+        }
+    }
+
+    /// The client of `session` acknowledged `delivery`.
+    async fn acknowledged(&self, session: &Session, delivery: u64) {
+        let taken = {
+            let mut d = self.deliveries.lock().unwrap();
+            match d.open.get(&delivery) {
+                Some((owner, _)) if *owner == session.id() => d.open.remove(&delivery).map(|(_, d)| d),
+                _ => None,
+            }
+        };
+        match taken {
+            Some(Delivery::Live { ack, .. }) => {
+                let event = Event::Node(NodeEvent::Ack { ack_id: ack.ack_id, ok: true });
+                let _ = self.node.publish(&Topic::Node(ack.node), event).await;
+            }
+            Some(Delivery::Stored(id)) => {
+                if let Err(e) = self.node.engine.offline.remove(&session.app, &session.uid, id).await {
+                    tracing::warn!(error = %e, "could not delete a delivered offline message");
+                }
+            }
+            None => {}
+        }
+    }
+
+    /// A session ended: its unacknowledged deliveries are dropped (their
+    /// senders hear nothing and report false), except messages sent for
+    /// offline delivery, which are stored for the user's next login.
+    pub async fn session_ended(&self, session: &Session) {
+        let mine: Vec<Delivery> = {
+            let mut d = self.deliveries.lock().unwrap();
+            let ids: Vec<u64> =
+                d.open.iter().filter(|(_, (s, _))| *s == session.id()).map(|(id, _)| *id).collect();
+            ids.into_iter().filter_map(|id| d.open.remove(&id)).map(|(_, d)| d).collect()
+        };
+        for delivery in mine {
+            if let Delivery::Live { keep: Some((from, payload, ts)), .. } = delivery {
+                if let Err(e) = self.store(&session.app, &session.uid, &from, &payload, ts).await {
+                    tracing::warn!(error = %e.message, "could not keep an unacknowledged offline message");
+                }
+            }
+        }
+    }
+}
+
+/// The checks made before anything is sent: peer id, size, rate.
+fn check(from: &Session, peer: &str, payload: &Payload) -> Result<(), rtm_protocol::OpError> {
+    limits::validate_id(peer).map_err(|e| PeerMessageError::INVALID_USERID.err(e.describe("peer id")))?;
+    if payload.size() > limits::MAX_MESSAGE_BYTES {
+        return Err(PeerMessageError::INVALID_MESSAGE.err(format!(
+            "the message is {} bytes; at most {} bytes of text (or raw bytes plus description) are allowed",
+            payload.size(),
+            limits::MAX_MESSAGE_BYTES
+        )));
+    }
+    if !from.budgets(|b| b.send(now_ms())) {
+        return Err(PeerMessageError::TOO_OFTEN.err(format!(
+            "more than {} messages in {} ms; slow down and retry",
+            limits::SEND_RATE_MAX,
+            limits::SEND_RATE_WINDOW_MS
+        )));
+    }
+    Ok(())
+}

@@ -1,0 +1,55 @@
+//! The node: what every feature of this process shares — its id, its
+//! settings, the engine it runs on, its sessions, the topics it hears and the
+//! acknowledgements it waits for. Features reach shared state only through
+//! it, and never through each other.
+
+pub mod acks;
+pub mod subscriptions;
+
+pub use acks::{AckWait, Acks};
+pub use subscriptions::Subscriptions;
+
+use crate::config::Config;
+use crate::engine::{Engine, Event, Topic};
+use crate::sessions::Registry;
+use std::sync::Arc;
+
+/// This process's place in the cluster.
+pub struct Node {
+    /// Random per process start; names this node's sessions and topic.
+    pub id: u64,
+    /// Settings.
+    pub config: Config,
+    /// The shared engine.
+    pub engine: Engine,
+    /// This node's sessions.
+    pub sessions: Registry,
+    /// The topics this node hears.
+    pub subs: Subscriptions,
+    /// Acknowledgements this node waits for.
+    pub acks: Acks,
+}
+
+impl Node {
+    /// A node with a fresh random id on `engine`.
+    pub fn new(config: Config, engine: Engine) -> Arc<Node> {
+        let id = rand::random::<u64>();
+        Arc::new(Node {
+            id,
+            subs: Subscriptions::new(id, engine.broker.clone()),
+            acks: Acks::new(id),
+            sessions: Registry::default(),
+            config,
+            engine,
+        })
+    }
+
+    /// Publishes `event` on `topic`; a failure is logged and reported.
+    pub async fn publish(&self, topic: &Topic, event: Event) -> anyhow::Result<()> {
+        let result = self.engine.broker.publish(topic, event).await;
+        if let Err(e) = &result {
+            tracing::warn!(error = %e, ?topic, "publish failed");
+        }
+        result
+    }
+}

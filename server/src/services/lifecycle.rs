@@ -1,0 +1,216 @@
+//! A session's life: login, resume, token renewal, the grace period after a
+//! dropped link, and its end (logout, kick, grace over).
+//!
+//! The races between them are decided in the session's link (see
+//! `sessions/link.rs`): a session ends once, a resume and the grace period
+//! cannot both win, and a request that arrives after the end is refused. The
+//! clean-up after an end waits for the session's request in flight, then
+//! tells every feature.
+
+use super::Services;
+use crate::clock::now_ms;
+use crate::engine::{Event, NodeEvent, SessionRef, Topic};
+use crate::sessions::{close, AttachError, Outbound, Outbox, Session};
+use crate::token::login::{check_credentials, Purpose};
+use rtm_protocol::codes::LoginError;
+use rtm_protocol::limits;
+use rtm_protocol::{ConnectionChangeReason, OpError, PeerState, Push, Reply};
+use std::sync::Arc;
+use std::time::Duration;
+
+impl Services {
+    /// Logs a new session in on `outbox`. The caller sends the reply, then the
+    /// stored offline messages.
+    pub async fn login(
+        &self,
+        outbox: &Outbox,
+        app: String,
+        uid: String,
+        token: Option<String>,
+    ) -> Result<(Arc<Session>, Reply), OpError> {
+        let node = &self.node;
+        let expires_at = check_credentials(&node.config, &app, &uid, token.as_deref(), Purpose::Login)?;
+        let sref = SessionRef { node: node.id, session: node.sessions.next_id() };
+        let resume = format!("{:032x}", rand::random::<u128>());
+        let session = Arc::new(Session::new(sref, app, uid, resume.clone(), outbox.clone()));
+        session.set_token(token);
+        node.sessions.insert(session.clone());
+        let user_topic = Topic::user(&session.app, &session.uid);
+        if let Err(e) = node.subs.acquire(&user_topic).await {
+            node.sessions.remove(&session);
+            return Err(LoginError::UNKNOWN.err(format!("the broker is unavailable: {e}; retry shortly")));
+        }
+        let claim = match node.engine.presence.claim(&session.app, &session.uid, sref).await {
+            Ok(claim) => claim,
+            Err(e) => {
+                node.sessions.remove(&session);
+                node.subs.release(&user_topic).await;
+                return Err(
+                    LoginError::UNKNOWN.err(format!("the presence store is unavailable: {e}; retry shortly"))
+                );
+            }
+        };
+        node.sessions.own(&session, claim.epoch);
+        if claim.was != PeerState::ONLINE {
+            self.publish_state(&session.app, &session.uid, PeerState::ONLINE).await;
+        }
+        if let Some(old) = claim.displaced {
+            let kick = NodeEvent::Kick { session: old.session, reason: ConnectionChangeReason::REMOTE_LOGIN };
+            let _ = node.publish(&Topic::Node(old.node), Event::Node(kick)).await;
+        }
+        self.watch_token(&session, expires_at);
+        let reply = Reply::LoggedIn {
+            server_ts: now_ms(),
+            server: crate::SERVER_NAME.to_owned(),
+            resume,
+            grace_ms: node.config.grace.as_millis() as u64,
+        };
+        Ok((session, reply))
+    }
+
+    /// Takes a session back on `outbox` for request `id`: the reply is queued
+    /// there, then everything the client missed after `last_seq`. Returns the
+    /// session and the attachment generation.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn resume(
+        &self,
+        outbox: &Outbox,
+        id: u32,
+        app: String,
+        uid: String,
+        token: Option<String>,
+        secret: String,
+        last_seq: u64,
+    ) -> Result<(Arc<Session>, u64), OpError> {
+        let expires_at = check_credentials(&self.node.config, &app, &uid, token.as_deref(), Purpose::Login)?;
+        let gone = || {
+            LoginError::REJECTED
+                .err("the session is gone (grace period over, or the server restarted); log in again")
+        };
+        let session = self
+            .node
+            .sessions
+            .resumable(&secret)
+            .filter(|s| s.app == app && s.uid == uid)
+            .ok_or_else(gone)?;
+        let reply = Outbound::reply(id, Ok(Reply::Resumed { server_ts: now_ms() }));
+        let generation = session.attach(outbox.clone(), last_seq, reply).map_err(|e| match e {
+            AttachError::Ended => gone(),
+            AttachError::Gap => LoginError::REJECTED.err("too much was missed to resume; log in again"),
+        })?;
+        session.set_token(token);
+        self.watch_token(&session, expires_at);
+        let presence = &self.node.engine.presence;
+        if presence.set_reachable(&session.app, &session.uid, session.sref, true).await.unwrap_or(false) {
+            self.publish_state(&session.app, &session.uid, PeerState::ONLINE).await;
+        }
+        tracing::debug!(app = %session.app, uid = %session.uid, last_seq, "resumed");
+        Ok((session, generation))
+    }
+
+    /// `renewToken()`: checks the new token for this session's user.
+    pub fn renew(&self, session: &Arc<Session>, token: String) -> Result<(), OpError> {
+        let expires_at =
+            check_credentials(&self.node.config, &session.app, &session.uid, Some(&token), Purpose::Renew)?;
+        session.set_token(Some(token));
+        self.watch_token(session, expires_at);
+        Ok(())
+    }
+
+    /// Warns the session 30 s before its token expires.
+    fn watch_token(&self, session: &Arc<Session>, expires_at: Option<u64>) {
+        let timer = expires_at.map(|at| {
+            let warn_at = at.saturating_sub(limits::TOKEN_WARNING_SECS);
+            let wait = Duration::from_millis((warn_at * 1000).saturating_sub(now_ms()));
+            let weak = Arc::downgrade(session);
+            tokio::spawn(async move {
+                tokio::time::sleep(wait).await;
+                if let Some(session) = weak.upgrade() {
+                    session.push(&Push::TokenWillExpire);
+                }
+            })
+        });
+        session.set_token_timer(timer);
+    }
+
+    /// The link of `session` (attachment `generation`) dropped without a
+    /// logout: the user is UNREACHABLE, and the session waits for a resume
+    /// for the grace period, then ends.
+    pub fn suspend(&self, session: &Arc<Session>, generation: u64) {
+        if !session.detach(generation) {
+            return; // resumed on a newer connection, or ended
+        }
+        let (me, session, grace) = (self.me.clone(), session.clone(), self.node.config.grace);
+        tokio::spawn(async move {
+            if let Some(this) = me.upgrade() {
+                let presence = &this.node.engine.presence;
+                let (app, uid, sref) = (&session.app, &session.uid, session.sref);
+                if presence.set_reachable(app, uid, sref, false).await.unwrap_or(false) {
+                    if session.is_attached() {
+                        // A resume overtook this; its ONLINE stands.
+                        let _ = presence.set_reachable(app, uid, sref, true).await;
+                    } else {
+                        this.publish_state(app, uid, PeerState::UNREACHABLE).await;
+                    }
+                }
+            }
+            tokio::time::sleep(grace).await;
+            let Some(this) = me.upgrade() else { return };
+            if session.end_if_detached(generation) {
+                tracing::debug!(app = %session.app, uid = %session.uid, "grace period over");
+                this.clean_up(&session).await;
+            }
+        });
+    }
+
+    /// Ends a session now (logout). Idempotent.
+    pub async fn end(&self, session: &Arc<Session>) {
+        if session.end() {
+            self.clean_up(session).await;
+        }
+    }
+
+    /// The broker says: end session `id` of this node (a newer login took its user).
+    pub(super) fn kick(&self, id: u64, reason: ConnectionChangeReason) {
+        let Some(session) = self.node.sessions.get(id) else { return };
+        // Ended here and now, so requests already queued behind it are refused.
+        if !session.end() {
+            return;
+        }
+        session.push(&Push::Kicked { reason });
+        session.close(close::KICKED, reason.as_str());
+        let me = self.me.clone();
+        tokio::spawn(async move {
+            if let Some(this) = me.upgrade() {
+                this.clean_up(&session).await;
+            }
+        });
+    }
+
+    /// After a session ended: every feature lets go of it, then the node, then
+    /// presence. If the user is now offline, subscribers hear it and its
+    /// attributes go.
+    async fn clean_up(&self, session: &Arc<Session>) {
+        let _quiet = session.serialize().await;
+        self.channels.session_ended(session).await;
+        self.presence.session_ended(session).await;
+        self.invitations.session_ended(session).await;
+        self.peer.session_ended(session).await;
+        self.node.sessions.remove(session);
+        self.node.subs.release(&Topic::user(&session.app, &session.uid)).await;
+        let released = self.node.engine.presence.release(&session.app, &session.uid, session.sref).await;
+        match released {
+            Ok(true) => {
+                self.publish_state(&session.app, &session.uid, PeerState::OFFLINE).await;
+                self.attributes.user_offline(&session.app, &session.uid).await;
+            }
+            Ok(false) => {} // a newer session of the user is online
+            Err(e) => tracing::warn!(error = %e, "could not release presence; the lease will expire it"),
+        }
+    }
+
+    /// Tells every subscriber, on every node, the user's new state.
+    pub(super) async fn publish_state(&self, app: &str, uid: &str, state: PeerState) {
+        let _ = self.node.publish(&Topic::presence(app, uid), Event::Presence(state)).await;
+    }
+}

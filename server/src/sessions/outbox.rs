@@ -1,0 +1,109 @@
+//! The sending side of a connection, as sessions see it: a bounded queue of
+//! frames for the connection's writer, the switch that ends the connection,
+//! and the close codes it ends with.
+//!
+//! It lives with the sessions (not with `connection/`) because a session
+//! pushes into it from any task, and the connection layer sits above the
+//! sessions: the writer only drains what is queued here.
+
+use bytes::Bytes;
+use rtm_protocol::{encode, ErrorReply, Reply, ServerFrame};
+use tokio::sync::{mpsc, watch};
+
+/// What the writer half of a connection sends.
+#[derive(Debug)]
+pub enum Outbound {
+    /// A whole encoded [`ServerFrame`] (replies).
+    Frame(Bytes),
+    /// A push: the writer frames `body` (an encoded `Push`) with `seq`.
+    Push {
+        /// The session's sequence number of the push.
+        seq: u64,
+        /// The encoded push, shared by every recipient of a fan-out.
+        body: Bytes,
+    },
+}
+
+impl Outbound {
+    /// The encoded reply to request `id`.
+    pub fn reply(id: u32, result: Result<Reply, ErrorReply>) -> Outbound {
+        Outbound::Frame(encode(&ServerFrame::Reply { id, result }).into())
+    }
+}
+
+/// Why the server closes a connection: a WebSocket close code and reason.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CloseReason {
+    /// RFC 6455 close code (4000–4999 are ours, see docs/protocol.md).
+    pub code: u16,
+    /// Human-readable reason (at most 123 bytes on the wire).
+    pub reason: String,
+}
+
+/// Close codes the server uses.
+pub mod close {
+    /// Normal closure (logout).
+    pub const NORMAL: u16 = 1000;
+    /// The server is shutting down; reconnect later.
+    pub const GOING_AWAY: u16 = 1001;
+    /// A text frame: only binary frames are spoken.
+    pub const UNSUPPORTED: u16 = 1003;
+    /// A frame that does not decode.
+    pub const INVALID_PAYLOAD: u16 = 1007;
+    /// A frame over the size limit.
+    pub const TOO_BIG: u16 = 1009;
+    /// Nothing heard from the client for too long.
+    pub const IDLE: u16 = 4000;
+    /// The session was ended by the server (a Kicked push says why).
+    pub const KICKED: u16 = 4001;
+    /// The session was resumed on a newer connection.
+    pub const REPLACED: u16 = 4002;
+    /// The client did not read its frames fast enough.
+    pub const SLOW_CONSUMER: u16 = 4008;
+}
+
+/// A connection's bounded frame queue and its kill switch. Cheap to clone.
+#[derive(Clone)]
+pub struct Outbox {
+    out: mpsc::Sender<Outbound>,
+    kill: watch::Sender<Option<CloseReason>>,
+}
+
+impl Outbox {
+    /// An outbox holding at most `capacity` frames, with the receivers the
+    /// writer task drains.
+    pub fn new(capacity: usize) -> (Outbox, mpsc::Receiver<Outbound>, watch::Receiver<Option<CloseReason>>) {
+        let (out, out_rx) = mpsc::channel(capacity);
+        let (kill, kill_rx) = watch::channel(None);
+        (Outbox { out, kill }, out_rx, kill_rx)
+    }
+
+    /// Queues a frame. A full queue means the client is not reading: the
+    /// connection is ended rather than buffered without bound.
+    pub fn send(&self, item: Outbound) -> bool {
+        match self.out.try_send(item) {
+            Ok(()) => true,
+            Err(mpsc::error::TrySendError::Full(_)) => {
+                self.close(close::SLOW_CONSUMER, "outbound queue full: the client reads too slowly");
+                false
+            }
+            Err(mpsc::error::TrySendError::Closed(_)) => false,
+        }
+    }
+
+    /// Queues the reply to request `id`.
+    pub fn reply(&self, id: u32, result: Result<Reply, ErrorReply>) {
+        self.send(Outbound::reply(id, result));
+    }
+
+    /// Ends the connection with this close code and reason; the first reason wins.
+    pub fn close(&self, code: u16, reason: &str) {
+        self.kill.send_if_modified(|cur| {
+            if cur.is_some() {
+                return false;
+            }
+            *cur = Some(CloseReason { code, reason: reason.to_owned() });
+            true
+        });
+    }
+}

@@ -1,0 +1,143 @@
+//! The SQLite store: what must survive a crash or a restart of the embedded
+//! engine — peer messages kept for offline users ([`offline`]) and channel
+//! attributes ([`channel_attrs`]). Presence, membership and user attributes
+//! are not here: they describe live sessions, which a restart ends anyway.
+//!
+//! One file, `data_dir/rtm.sqlite3`, in WAL mode with `synchronous = NORMAL`:
+//! a committed write is in the log before the caller is answered, readers never
+//! wait for the writer, and a crash loses at most what the OS had not flushed
+//! (never a torn database). One connection behind a mutex: every query is
+//! small, and serializing them keeps read-modify-write sequences (a checked
+//! attribute write) simple. Queries run on tokio's blocking pool
+//! ([`SqliteStore::run`]), never on the async threads.
+
+pub mod channel_attrs;
+pub mod offline;
+
+pub use channel_attrs::ChannelAttrsTx;
+
+use anyhow::Context;
+use rusqlite::Connection;
+use std::path::Path;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+/// The file inside the data dir.
+pub const FILE_NAME: &str = "rtm.sqlite3";
+
+const SCHEMA: &str = "
+    CREATE TABLE IF NOT EXISTS offline_messages (
+        id          INTEGER PRIMARY KEY AUTOINCREMENT,
+        app         TEXT NOT NULL,
+        uid         TEXT NOT NULL,
+        sender      TEXT NOT NULL,
+        kind        INTEGER NOT NULL,   -- 0 TEXT, 1 RAW
+        body        BLOB NOT NULL,      -- UTF-8 text, or the raw bytes
+        description TEXT NOT NULL,
+        ts          INTEGER NOT NULL    -- server receive time, ms since the epoch
+    );
+    CREATE INDEX IF NOT EXISTS offline_by_user ON offline_messages (app, uid, id);
+    CREATE INDEX IF NOT EXISTS offline_by_ts ON offline_messages (ts);
+
+    CREATE TABLE IF NOT EXISTS channel_attrs (
+        app             TEXT NOT NULL,
+        channel         TEXT NOT NULL,
+        key             TEXT NOT NULL,
+        value           TEXT NOT NULL,
+        last_update_uid TEXT NOT NULL,
+        last_update_ts  INTEGER NOT NULL, -- ms since the epoch
+        PRIMARY KEY (app, channel, key)
+    ) WITHOUT ROWID;
+";
+
+/// The SQLite store of the embedded engine. Cheap to share behind an `Arc`.
+pub struct SqliteStore {
+    db: Arc<Mutex<Connection>>,
+    offline_max_messages: u32,
+    offline_max_age_ms: u64,
+}
+
+impl SqliteStore {
+    /// Opens (creating it and its folder) `dir/rtm.sqlite3`. Offline messages
+    /// are kept up to `offline_max_messages` per user and `offline_max_age_ms`.
+    pub fn open(
+        dir: &Path,
+        offline_max_messages: u32,
+        offline_max_age_ms: u64,
+    ) -> anyhow::Result<SqliteStore> {
+        std::fs::create_dir_all(dir).with_context(|| format!("creating data dir {}", dir.display()))?;
+        let path = dir.join(FILE_NAME);
+        let db = Connection::open(&path).with_context(|| format!("opening {}", path.display()))?;
+        db.pragma_update(None, "journal_mode", "WAL")?;
+        db.pragma_update(None, "synchronous", "NORMAL")?;
+        // Another process holding a write lock (a backup tool) is waited for, briefly.
+        db.busy_timeout(std::time::Duration::from_secs(5))?;
+        Self::with(db, offline_max_messages, offline_max_age_ms)
+            .with_context(|| format!("preparing {}", path.display()))
+    }
+
+    /// A store that lives in memory and ends with it (tests, `data_dir` unset).
+    pub fn in_memory(offline_max_messages: u32, offline_max_age_ms: u64) -> anyhow::Result<SqliteStore> {
+        Self::with(Connection::open_in_memory()?, offline_max_messages, offline_max_age_ms)
+    }
+
+    fn with(
+        db: Connection,
+        offline_max_messages: u32,
+        offline_max_age_ms: u64,
+    ) -> anyhow::Result<SqliteStore> {
+        db.execute_batch(SCHEMA)?;
+        Ok(SqliteStore { db: Arc::new(Mutex::new(db)), offline_max_messages, offline_max_age_ms })
+    }
+
+    /// Runs `f` on the connection, on tokio's blocking pool. The connection is
+    /// locked for the whole of `f`, so `f` sees no other query in between.
+    pub async fn run<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut Connection) -> anyhow::Result<T> + Send + 'static,
+    ) -> anyhow::Result<T> {
+        let db = self.db.clone();
+        tokio::task::spawn_blocking(move || f(&mut lock(&db))).await.context("store task failed")?
+    }
+
+    /// Runs `f` on the connection on the calling thread: for startup, before
+    /// any task runs.
+    pub fn run_now<T>(&self, f: impl FnOnce(&mut Connection) -> anyhow::Result<T>) -> anyhow::Result<T> {
+        f(&mut lock(&self.db))
+    }
+}
+
+/// Locks the connection. A query that panicked left no transaction open
+/// (rusqlite rolls back on drop), so a poisoned lock is still a usable one.
+fn lock(db: &Mutex<Connection>) -> MutexGuard<'_, Connection> {
+    db.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+#[cfg(test)]
+pub(crate) mod test_dir {
+    use std::path::{Path, PathBuf};
+
+    /// A fresh folder under the system temp dir, removed on drop.
+    pub struct TempDir(PathBuf);
+
+    impl TempDir {
+        pub fn new(name: &str) -> TempDir {
+            let dir = std::env::temp_dir().join(format!(
+                "rtm-{name}-{}-{}",
+                std::process::id(),
+                rand::random::<u32>()
+            ));
+            let _ = std::fs::remove_dir_all(&dir);
+            TempDir(dir)
+        }
+
+        pub fn path(&self) -> &Path {
+            &self.0
+        }
+    }
+
+    impl Drop for TempDir {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+}

@@ -1,0 +1,176 @@
+//! Peer messages kept for offline users (`enableOfflineMessaging`), in SQLite
+//! so that a stored message survives a crash and a restart.
+//!
+//! Agora's rules: at most `offline_max_messages` per user (the oldest go
+//! first, so a flood cannot grow the file without bound) and at most
+//! `offline_max_age_ms` old. The cap is applied on every `put`, the age on
+//! every `list` (that is when an old message would otherwise be delivered).
+
+use super::SqliteStore;
+use crate::clock::now_ms;
+use crate::engine::{OfflineStore, StoredMessage};
+use async_trait::async_trait;
+use rtm_protocol::Payload;
+use rusqlite::params;
+
+/// `kind` column values.
+const TEXT: i64 = 0;
+const RAW: i64 = 1;
+
+/// ms since the epoch as SQLite's INTEGER.
+fn sql_ts(ts: u64) -> i64 {
+    i64::try_from(ts).unwrap_or(i64::MAX)
+}
+
+#[async_trait]
+impl OfflineStore for SqliteStore {
+    async fn put(&self, app: &str, uid: &str, from: &str, payload: &Payload, ts: u64) -> anyhow::Result<()> {
+        let (kind, body, description) = match payload {
+            Payload::Text(t) => (TEXT, t.as_bytes().to_vec(), String::new()),
+            Payload::Raw { data, description } => (RAW, data.to_vec(), description.clone()),
+        };
+        let (app, uid, from) = (app.to_owned(), uid.to_owned(), from.to_owned());
+        let cap = self.offline_max_messages;
+        self.run(move |db| {
+            let tx = db.transaction()?;
+            tx.execute(
+                "INSERT INTO offline_messages (app, uid, sender, kind, body, description, ts)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                params![app, uid, from, kind, body, description, sql_ts(ts)],
+            )?;
+            // Keep the newest `cap` of this user: Agora's per-user limit.
+            tx.execute(
+                "DELETE FROM offline_messages WHERE app = ?1 AND uid = ?2 AND id NOT IN
+                   (SELECT id FROM offline_messages WHERE app = ?1 AND uid = ?2 ORDER BY id DESC LIMIT ?3)",
+                params![app, uid, cap],
+            )?;
+            tx.commit()?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn list(&self, app: &str, uid: &str) -> anyhow::Result<Vec<StoredMessage>> {
+        let (app, uid) = (app.to_owned(), uid.to_owned());
+        let oldest = sql_ts(now_ms().saturating_sub(self.offline_max_age_ms));
+        self.run(move |db| {
+            // Everyone's expired messages go, not only this user's: one indexed
+            // delete keeps the file from holding messages nobody will fetch.
+            db.execute("DELETE FROM offline_messages WHERE ts < ?1", params![oldest])?;
+            let mut stmt = db.prepare_cached(
+                "SELECT id, sender, kind, body, description, ts FROM offline_messages
+                 WHERE app = ?1 AND uid = ?2 ORDER BY id",
+            )?;
+            let rows = stmt.query_map(params![app, uid], |row| {
+                let kind: i64 = row.get(2)?;
+                let body: Vec<u8> = row.get(3)?;
+                let payload = if kind == RAW {
+                    Payload::Raw { data: body.into(), description: row.get(4)? }
+                } else {
+                    Payload::Text(String::from_utf8_lossy(&body).into_owned())
+                };
+                Ok(StoredMessage {
+                    id: row.get(0)?,
+                    from: row.get(1)?,
+                    payload,
+                    ts: u64::try_from(row.get::<_, i64>(5)?).unwrap_or(0),
+                })
+            })?;
+            Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+        })
+        .await
+    }
+
+    async fn remove(&self, app: &str, uid: &str, id: i64) -> anyhow::Result<()> {
+        let (app, uid) = (app.to_owned(), uid.to_owned());
+        self.run(move |db| {
+            // Scoped to the owner: an id alone must not reach another user's message.
+            db.execute(
+                "DELETE FROM offline_messages WHERE id = ?1 AND app = ?2 AND uid = ?3",
+                params![id, app, uid],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::test_dir::TempDir;
+
+    fn text(s: &str) -> Payload {
+        Payload::Text(s.into())
+    }
+
+    fn texts(messages: &[StoredMessage]) -> Vec<Payload> {
+        messages.iter().map(|m| m.payload.clone()).collect()
+    }
+
+    #[tokio::test]
+    async fn keeps_arrival_order_and_fields() {
+        let s = SqliteStore::in_memory(10, 60_000).unwrap();
+        let now = now_ms();
+        s.put("app", "bob", "alice", &text("1"), now).await.unwrap();
+        s.put("app", "bob", "carol", &text("2"), now + 1).await.unwrap();
+        let raw = Payload::Raw { data: vec![0, 255].into(), description: "d".into() };
+        s.put("app", "bob", "alice", &raw, now + 2).await.unwrap();
+        let bob = s.list("app", "bob").await.unwrap();
+        assert_eq!(texts(&bob), [text("1"), text("2"), raw]);
+        assert_eq!(bob[1].from, "carol");
+        assert_eq!(bob[1].ts, now + 1);
+        assert!(bob[0].id < bob[1].id && bob[1].id < bob[2].id, "ids grow in arrival order");
+    }
+
+    #[tokio::test]
+    async fn caps_per_user_dropping_the_oldest() {
+        let s = SqliteStore::in_memory(3, 60_000).unwrap();
+        for i in 0..5 {
+            s.put("app", "bob", "alice", &text(&i.to_string()), now_ms()).await.unwrap();
+        }
+        s.put("app", "carol", "alice", &text("c"), now_ms()).await.unwrap();
+        assert_eq!(texts(&s.list("app", "bob").await.unwrap()), [text("2"), text("3"), text("4")]);
+        assert_eq!(s.list("app", "carol").await.unwrap().len(), 1, "the cap is per user");
+    }
+
+    #[tokio::test]
+    async fn survives_reopening() {
+        let dir = TempDir::new("offline");
+        {
+            let s = SqliteStore::open(dir.path(), 3, 60_000).unwrap();
+            s.put("app", "bob", "alice", &text("kept"), now_ms()).await.unwrap();
+        }
+        assert!(dir.path().join(crate::store::FILE_NAME).exists());
+        let s = SqliteStore::open(dir.path(), 3, 60_000).unwrap();
+        let bob = s.list("app", "bob").await.unwrap();
+        assert_eq!(texts(&bob), [text("kept")]);
+        s.remove("app", "bob", bob[0].id).await.unwrap();
+        drop(s);
+        let s = SqliteStore::open(dir.path(), 3, 60_000).unwrap();
+        assert!(s.list("app", "bob").await.unwrap().is_empty(), "a removal is durable too");
+    }
+
+    #[tokio::test]
+    async fn old_messages_expire() {
+        let s = SqliteStore::in_memory(200, 1_000).unwrap();
+        s.put("app", "bob", "alice", &text("old"), now_ms() - 5_000).await.unwrap();
+        s.put("app", "bob", "alice", &text("new"), now_ms()).await.unwrap();
+        assert_eq!(texts(&s.list("app", "bob").await.unwrap()), [text("new")]);
+    }
+
+    #[tokio::test]
+    async fn apps_are_namespaces_and_remove_is_scoped_to_its_user() {
+        let s = SqliteStore::in_memory(10, 60_000).unwrap();
+        s.put("app", "bob", "alice", &text("a"), now_ms()).await.unwrap();
+        s.put("other", "bob", "alice", &text("o"), now_ms()).await.unwrap();
+        let id = s.list("app", "bob").await.unwrap()[0].id;
+        s.remove("other", "bob", id).await.unwrap();
+        s.remove("app", "carol", id).await.unwrap();
+        assert_eq!(s.list("app", "bob").await.unwrap().len(), 1, "wrong app or user: nothing removed");
+        assert_eq!(texts(&s.list("other", "bob").await.unwrap()), [text("o")]);
+        s.remove("app", "bob", id).await.unwrap();
+        assert!(s.list("app", "bob").await.unwrap().is_empty());
+        s.remove("app", "bob", id).await.unwrap();
+    }
+}
