@@ -70,13 +70,7 @@ impl Server {
 
     /// The embedded engine's settings from `config`.
     pub fn embedded_options(config: &config::Config) -> EmbeddedOptions {
-        let limits = &config.limits;
-        EmbeddedOptions {
-            data_dir: config.data_dir.clone(),
-            offline_max_messages: limits.offline_max_messages,
-            offline_max_age_ms: u64::from(limits.offline_max_age_days) * 24 * 3600 * 1000,
-            channel_attrs_ttl: Duration::from_secs(limits.channel_attrs_ttl_secs),
-        }
+        EmbeddedOptions::from_limits(config.data_dir.clone(), &config.limits)
     }
 
     /// Binds the listen address of `config` as a node on `engine`, which other

@@ -39,9 +39,9 @@ fn pushes(rx: &mut mpsc::Receiver<Outbound>) -> Vec<Push> {
 async fn a_detached_session_ends_when_the_grace_period_does() {
     let hub = hub(Duration::from_secs(30)).await;
     let (outbox, _rx, _kill) = Outbox::new(16);
-    let (session, _) = hub.login(&outbox, "dev-app".into(), "alice".into(), None).await.unwrap();
+    let (session, _) = hub.lifecycle.login(&outbox, "dev-app".into(), "alice".into(), None).await.unwrap();
     let online = || async { hub.node.engine.presence.lookup("dev-app", "alice").await.unwrap().is_some() };
-    hub.suspend(&session, session.generation());
+    hub.lifecycle.suspend(&session, session.generation());
     tokio::time::sleep(Duration::from_millis(29_900)).await;
     assert!(online().await && !session.has_ended(), "still inside the grace period");
     tokio::time::sleep(Duration::from_millis(200)).await;
@@ -53,12 +53,12 @@ async fn a_detached_session_ends_when_the_grace_period_does() {
 async fn a_resumed_session_outlives_its_old_grace_timer() {
     let hub = hub(Duration::from_secs(30)).await;
     let (outbox, _rx, _kill) = Outbox::new(16);
-    let (session, _) = hub.login(&outbox, "dev-app".into(), "alice".into(), None).await.unwrap();
-    hub.suspend(&session, session.generation());
+    let (session, _) = hub.lifecycle.login(&outbox, "dev-app".into(), "alice".into(), None).await.unwrap();
+    hub.lifecycle.suspend(&session, session.generation());
     tokio::time::sleep(Duration::from_secs(10)).await;
     let (outbox2, _rx2, _kill2) = Outbox::new(16);
     let resume = session.resume_token.clone();
-    hub.resume(&outbox2, 1, "dev-app".into(), "alice".into(), None, resume, 0).await.unwrap();
+    hub.lifecycle.resume(&outbox2, 1, "dev-app".into(), "alice".into(), None, resume, 0).await.unwrap();
     tokio::time::sleep(Duration::from_secs(60)).await;
     assert!(!session.has_ended(), "the old timer does not end a resumed session");
 }
@@ -69,14 +69,14 @@ async fn the_token_warning_comes_30_s_before_expiry() {
     let (outbox, mut rx, _kill) = Outbox::new(16);
     let now = (rtm_server::clock::now_ms() / 1000) as u32;
     let token = rtm_server::token::build_007(APP, CERT, "alice", 100, now, 7);
-    let (session, _) = hub.login(&outbox, APP.into(), "alice".into(), Some(token)).await.unwrap();
+    let (session, _) = hub.lifecycle.login(&outbox, APP.into(), "alice".into(), Some(token)).await.unwrap();
     tokio::time::sleep(Duration::from_secs(65)).await;
     assert_eq!(pushes(&mut rx), [], "nothing 35 s before expiry");
     tokio::time::sleep(Duration::from_secs(10)).await;
     assert_eq!(pushes(&mut rx), [Push::TokenWillExpire], "warned 30 s before");
     // A renewed token moves the warning.
     let renewed = rtm_server::token::build_007(APP, CERT, "alice", 1_000, now, 8);
-    hub.renew(&session, renewed).unwrap();
+    hub.lifecycle.renew(&session, renewed).unwrap();
     tokio::time::sleep(Duration::from_secs(120)).await;
     assert_eq!(pushes(&mut rx), [], "no warning for the renewed token yet");
 }

@@ -69,7 +69,7 @@ impl Conn {
         match (req, session) {
             (Request::Ping, _) => Handled::Reply(Ok(Reply::Done)),
             (Request::Login { app_id, uid, token }, None) => {
-                match self.services.login(&self.outbox, app_id, uid, token).await {
+                match self.services.lifecycle.login(&self.outbox, app_id, uid, token).await {
                     Ok((session, reply)) => {
                         self.session = Some((session.clone(), session.generation()));
                         let peer = self.services.peer.clone();
@@ -83,7 +83,12 @@ impl Conn {
                 }
             }
             (Request::Resume { app_id, uid, token, resume, last_seq }, None) => {
-                match self.services.resume(&self.outbox, id, app_id, uid, token, resume, last_seq).await {
+                match self
+                    .services
+                    .lifecycle
+                    .resume(&self.outbox, id, app_id, uid, token, resume, last_seq)
+                    .await
+                {
                     // The reply is queued already, ahead of the replay.
                     Ok((session, generation)) => {
                         self.session = Some((session, generation));
@@ -101,7 +106,7 @@ impl Conn {
             (Request::Logout, Some(session)) => {
                 self.outbox.reply(id, Ok(Reply::Done));
                 self.session = None;
-                self.services.end(&session).await;
+                self.services.lifecycle.end(&session).await;
                 self.close(close::NORMAL, "logout");
                 Handled::Silent
             }

@@ -55,7 +55,7 @@ pub async fn serve(socket: WebSocket, services: Arc<Services>, mut shutdown: wat
     // However the loop ended, tell the writer; a reason set earlier wins.
     conn.close(close::NORMAL, "closed");
     if let Some((session, generation)) = conn.take_session() {
-        services.suspend(&session, generation);
+        services.lifecycle.suspend(&session, generation);
     }
     let _ = writer.await;
 }

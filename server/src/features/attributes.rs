@@ -3,7 +3,7 @@
 //! expires a channel's attributes once it stays empty. A user's attributes
 //! end when the user goes offline, as in Agora.
 
-use super::{done, unavailable, Handled};
+use super::handled::{done, unavailable, Handled};
 use crate::clock::now_ms;
 use crate::engine::{ChannelEvent, Event, Topic};
 use crate::node::Node;

@@ -6,7 +6,7 @@
 //! remembers what rings at each session so a callee that goes away is
 //! reported.
 
-use super::{done, Answer, Handled};
+use super::handled::{done, Answer, Handled};
 use crate::engine::{Event, NodeEvent, Topic, UserEvent};
 use crate::node::Node;
 use crate::sessions::Session;

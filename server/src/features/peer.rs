@@ -9,7 +9,7 @@
 //! offline peer is stored, and so is one whose recipient's session ends
 //! before acknowledging it: a message the server accepted is not lost.
 
-use super::{Answer, Handled};
+use super::handled::{Answer, Handled};
 use crate::clock::now_ms;
 use crate::engine::{AckRoute, Event, NodeEvent, Topic, UserEvent};
 use crate::node::Node;

@@ -7,7 +7,7 @@
 //! node hears that topic while one of its sessions subscribes to the user,
 //! and its watcher index finds the local subscribers.
 
-use super::{done, unavailable, Handled};
+use super::handled::{done, unavailable, Handled};
 use crate::clock::now_ms;
 use crate::engine::Topic;
 use crate::node::Node;

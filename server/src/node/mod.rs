@@ -12,6 +12,7 @@ pub use subscriptions::Subscriptions;
 use crate::config::Config;
 use crate::engine::{Engine, Event, Topic};
 use crate::sessions::Registry;
+use rtm_protocol::PeerState;
 use std::sync::Arc;
 
 /// This process's place in the cluster.
@@ -51,5 +52,10 @@ impl Node {
             tracing::warn!(error = %e, ?topic, "publish failed");
         }
         result
+    }
+
+    /// Tells every subscriber of a user's status, on every node, its new state.
+    pub async fn announce(&self, app: &str, uid: &str, state: PeerState) {
+        let _ = self.publish(&Topic::presence(app, uid), Event::Presence(state)).await;
     }
 }

@@ -7,18 +7,55 @@
 //! clean-up after an end waits for the session's request in flight, then
 //! tells every feature.
 
-use super::Services;
 use crate::clock::now_ms;
 use crate::engine::{Event, NodeEvent, SessionRef, Topic};
+use crate::features::attributes::Attributes;
+use crate::features::channels::Channels;
+use crate::features::invitations::Invitations;
+use crate::features::peer::Peer;
+use crate::features::presence::Presence;
+use crate::node::Node;
 use crate::sessions::{close, AttachError, Outbound, Outbox, Session};
 use crate::token::login::{check_credentials, Purpose};
 use rtm_protocol::codes::LoginError;
 use rtm_protocol::limits;
 use rtm_protocol::{ConnectionChangeReason, OpError, PeerState, Push, Reply};
-use std::sync::Arc;
+use std::sync::{Arc, Weak};
 use std::time::Duration;
 
-impl Services {
+/// Logs sessions in and out, and ends them; the only part of a node that
+/// concerns every feature at once.
+pub struct Lifecycle {
+    node: Arc<Node>,
+    peer: Arc<Peer>,
+    channels: Arc<Channels>,
+    presence: Arc<Presence>,
+    attributes: Arc<Attributes>,
+    invitations: Arc<Invitations>,
+    me: Weak<Lifecycle>,
+}
+
+impl Lifecycle {
+    /// The lifecycle of `node`'s sessions, cleaning up in these features.
+    pub fn new(
+        node: Arc<Node>,
+        peer: Arc<Peer>,
+        channels: Arc<Channels>,
+        presence: Arc<Presence>,
+        attributes: Arc<Attributes>,
+        invitations: Arc<Invitations>,
+    ) -> Arc<Lifecycle> {
+        Arc::new_cyclic(|me| Lifecycle {
+            node,
+            peer,
+            channels,
+            presence,
+            attributes,
+            invitations,
+            me: me.clone(),
+        })
+    }
+
     /// Logs a new session in on `outbox`. The caller sends the reply, then the
     /// stored offline messages.
     pub async fn login(
@@ -52,7 +89,7 @@ impl Services {
         };
         node.sessions.own(&session, claim.epoch);
         if claim.was != PeerState::ONLINE {
-            self.publish_state(&session.app, &session.uid, PeerState::ONLINE).await;
+            self.node.announce(&session.app, &session.uid, PeerState::ONLINE).await;
         }
         if let Some(old) = claim.displaced {
             let kick = NodeEvent::Kick { session: old.session, reason: ConnectionChangeReason::REMOTE_LOGIN };
@@ -102,7 +139,7 @@ impl Services {
         self.watch_token(&session, expires_at);
         let presence = &self.node.engine.presence;
         if presence.set_reachable(&session.app, &session.uid, session.sref, true).await.unwrap_or(false) {
-            self.publish_state(&session.app, &session.uid, PeerState::ONLINE).await;
+            self.node.announce(&session.app, &session.uid, PeerState::ONLINE).await;
         }
         tracing::debug!(app = %session.app, uid = %session.uid, last_seq, "resumed");
         Ok((session, generation))
@@ -150,7 +187,7 @@ impl Services {
                         // A resume overtook this; its ONLINE stands.
                         let _ = presence.set_reachable(app, uid, sref, true).await;
                     } else {
-                        this.publish_state(app, uid, PeerState::UNREACHABLE).await;
+                        this.node.announce(app, uid, PeerState::UNREACHABLE).await;
                     }
                 }
             }
@@ -171,7 +208,7 @@ impl Services {
     }
 
     /// The broker says: end session `id` of this node (a newer login took its user).
-    pub(super) fn kick(&self, id: u64, reason: ConnectionChangeReason) {
+    pub fn kick(&self, id: u64, reason: ConnectionChangeReason) {
         let Some(session) = self.node.sessions.get(id) else { return };
         // Ended here and now, so requests already queued behind it are refused.
         if !session.end() {
@@ -201,16 +238,11 @@ impl Services {
         let released = self.node.engine.presence.release(&session.app, &session.uid, session.sref).await;
         match released {
             Ok(true) => {
-                self.publish_state(&session.app, &session.uid, PeerState::OFFLINE).await;
+                self.node.announce(&session.app, &session.uid, PeerState::OFFLINE).await;
                 self.attributes.user_offline(&session.app, &session.uid).await;
             }
             Ok(false) => {} // a newer session of the user is online
             Err(e) => tracing::warn!(error = %e, "could not release presence; the lease will expire it"),
         }
-    }
-
-    /// Tells every subscriber, on every node, the user's new state.
-    pub(super) async fn publish_state(&self, app: &str, uid: &str, state: PeerState) {
-        let _ = self.node.publish(&Topic::presence(app, uid), Event::Presence(state)).await;
     }
 }

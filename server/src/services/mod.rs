@@ -18,6 +18,7 @@ use crate::features::presence::Presence;
 use crate::features::{done, Handled};
 use crate::node::Node;
 use crate::sessions::Session;
+use lifecycle::Lifecycle;
 use rtm_protocol::Request;
 use std::sync::{Arc, Weak};
 
@@ -35,7 +36,8 @@ pub struct Services {
     pub attributes: Arc<Attributes>,
     /// Call invitations.
     pub invitations: Arc<Invitations>,
-    me: Weak<Services>,
+    /// Login, resume, logout, kicks, the grace period.
+    pub lifecycle: Arc<Lifecycle>,
 }
 
 impl Services {
@@ -43,19 +45,30 @@ impl Services {
     /// to its own topic, and starts its lease.
     pub async fn start(config: Config, engine: Engine) -> anyhow::Result<Arc<Services>> {
         let node = Node::new(config, engine);
-        let services = Arc::new_cyclic(|me| Services {
-            peer: Peer::new(node.clone()),
-            channels: Channels::new(node.clone()),
-            presence: Presence::new(node.clone()),
-            attributes: Attributes::new(node.clone()),
-            invitations: Invitations::new(node.clone()),
+        let (peer, channels, presence) =
+            (Peer::new(node.clone()), Channels::new(node.clone()), Presence::new(node.clone()));
+        let (attributes, invitations) = (Attributes::new(node.clone()), Invitations::new(node.clone()));
+        let lifecycle = Lifecycle::new(
+            node.clone(),
+            peer.clone(),
+            channels.clone(),
+            presence.clone(),
+            attributes.clone(),
+            invitations.clone(),
+        );
+        liveness::spawn(Arc::downgrade(&node), Arc::downgrade(&attributes));
+        let services = Arc::new(Services {
             node: node.clone(),
-            me: me.clone(),
+            peer,
+            channels,
+            presence,
+            attributes,
+            invitations,
+            lifecycle,
         });
-        let sink: Weak<dyn Sink> = services.me.clone();
+        let sink: Weak<dyn Sink> = Arc::downgrade(&services) as Weak<dyn Sink>;
         node.engine.broker.register(node.id, sink);
         node.subs.acquire(&Topic::Node(node.id)).await?;
-        liveness::spawn(Arc::downgrade(&services));
         tracing::debug!(node = node.id, "node started");
         Ok(services)
     }
@@ -68,7 +81,7 @@ impl Services {
     /// Routes a request of a logged-in session to its feature.
     pub async fn handle(&self, session: &Arc<Session>, req: Request) -> Handled {
         match req {
-            Request::RenewToken { token } => done(self.renew(session, token)),
+            Request::RenewToken { token } => done(self.lifecycle.renew(session, token)),
             Request::SendPeer { .. } | Request::PeerAck { .. } => self.peer.handle(session, req).await,
             Request::Join { .. }
             | Request::Leave { .. }
@@ -106,7 +119,9 @@ impl Sink for Services {
             (Topic::Node(_), Event::Node(NodeEvent::Ack { ack_id, ok })) => {
                 self.node.acks.finish(ack_id, ok);
             }
-            (Topic::Node(_), Event::Node(NodeEvent::Kick { session, reason })) => self.kick(session, reason),
+            (Topic::Node(_), Event::Node(NodeEvent::Kick { session, reason })) => {
+                self.lifecycle.kick(session, reason)
+            }
             (topic, event) => {
                 tracing::warn!(?topic, ?event, "an event on a topic that does not carry it; dropped")
             }

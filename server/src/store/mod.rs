@@ -14,8 +14,6 @@
 pub mod channel_attrs;
 pub mod offline;
 
-pub use channel_attrs::ChannelAttrsTx;
-
 use anyhow::Context;
 use rusqlite::Connection;
 use std::path::Path;

@@ -8,7 +8,7 @@
 pub mod fanout;
 pub mod local;
 
-use super::{done, unavailable, Handled};
+use super::handled::{done, unavailable, Handled};
 use crate::clock::now_ms;
 use crate::engine::{ChannelEvent, Event, Topic};
 use crate::node::Node;
@@ -20,7 +20,8 @@ use rtm_protocol::codes::{
 use rtm_protocol::limits;
 use rtm_protocol::rate::JoinRefusal;
 use rtm_protocol::{OpError, Payload, Push, Reply, Request};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, Weak};
+use std::time::{Duration, Instant};
 
 /// The channel feature of one node.
 pub struct Channels {
@@ -32,8 +33,13 @@ impl Channels {
     /// The feature on `node`; pushes member counts until it is dropped.
     pub fn new(node: Arc<Node>) -> Arc<Channels> {
         let channels = Arc::new(Channels { node, local: Mutex::new(Local::default()) });
-        fanout::spawn_count_ticker(Arc::downgrade(&channels));
+        spawn_count_ticker(Arc::downgrade(&channels));
         channels
+    }
+
+    /// The broker brought `event` of `channel`.
+    pub fn on_event(&self, app: &str, channel: &str, event: ChannelEvent) {
+        fanout::deliver(&self.local, app, channel, event);
     }
 
     /// `Join`, `Leave`, `SendChannel`, `GetMembers`, `GetMemberCount`.
@@ -211,4 +217,18 @@ impl Channels {
         }
         Ok(counts)
     }
+}
+
+/// Pushes changed member counts four times a second until the feature is dropped.
+fn spawn_count_ticker(channels: Weak<Channels>) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_millis(250));
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+        loop {
+            tick.tick().await;
+            let Some(channels) = channels.upgrade() else { break };
+            fanout::push_counts(&channels.local, channels.node.engine.membership.as_ref(), Instant::now())
+                .await;
+        }
+    });
 }
