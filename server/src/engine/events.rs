@@ -101,9 +101,11 @@ pub enum UserEvent {
         payload: Payload,
         /// Server receive time, ms since the epoch.
         ts: u64,
-        /// Sent with `enableOfflineMessaging`: if the recipient's session
-        /// ends before its SDK acknowledges, the message is stored for it.
-        offline: bool,
+        /// Sent with `enableOfflineMessaging`: the message is already in the
+        /// offline store under this id, and the recipient's acknowledgement
+        /// deletes it. Unacknowledged, it reaches the user at its next login,
+        /// whatever happened to the node that pushed it.
+        stored: Option<i64>,
         /// Where the recipient's acknowledgement goes.
         ack: AckRoute,
     },

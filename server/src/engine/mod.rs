@@ -156,8 +156,9 @@ pub struct StoredMessage {
 /// A stored message survives a crash of any node.
 #[async_trait]
 pub trait OfflineStore: Send + Sync {
-    /// Stores a message for `uid`; the oldest beyond the per-user cap are dropped.
-    async fn put(&self, app: &str, uid: &str, from: &str, payload: &Payload, ts: u64) -> anyhow::Result<()>;
+    /// Stores a message for `uid`, durably before it returns; the oldest
+    /// beyond the per-user cap are dropped. Returns the message's id.
+    async fn put(&self, app: &str, uid: &str, from: &str, payload: &Payload, ts: u64) -> anyhow::Result<i64>;
     /// The user's stored messages, oldest first (expired ones are dropped).
     async fn list(&self, app: &str, uid: &str) -> anyhow::Result<Vec<StoredMessage>>;
     /// Deletes a delivered message of `uid`.

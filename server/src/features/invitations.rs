@@ -226,6 +226,7 @@ impl Invitations {
                     .insert(invitation, caller.clone());
                 callee.push(&Push::InvitationReceived { invitation, caller, content, channel_id });
                 self.acknowledge(ack.node, ack.ack_id, true);
+                self.ring_out(callee.id(), invitation);
             }
             UserEvent::InviteUpdate { invitation, update } => {
                 let Some(session) = user() else { return };
@@ -263,6 +264,24 @@ impl Invitations {
             }
             UserEvent::PeerMessage { .. } => {}
         }
+    }
+
+    /// The callee's own end of an invitation: normally the caller's node says
+    /// how it ended, but if that node dies nothing will, so an invitation
+    /// still ringing here well after the caller's timer (one offer round trip
+    /// later) expires for the callee.
+    fn ring_out(self: &Arc<Self>, session: u64, invitation: u64) {
+        let timeout = Duration::from_secs(self.node.config.limits.invitation_timeout_secs);
+        let weak = Arc::downgrade(self);
+        tokio::spawn(async move {
+            tokio::time::sleep(timeout + OFFER_ACK_TIMEOUT).await;
+            let Some(this) = weak.upgrade() else { return };
+            let rang =
+                this.state.lock().unwrap().ringing.get_mut(&session).and_then(|r| r.remove(&invitation));
+            if let (Some(_), Some(callee)) = (rang, this.node.sessions.get(session)) {
+                callee.push(&Push::Invitation { invitation, update: failure("INVITATION_EXPIRE") });
+            }
+        });
     }
 
     /// Answers a wait on `node` (from the broker's delivery, which must not block).

@@ -5,9 +5,10 @@
 //! it and remembers the delivery until the peer's SDK acknowledges, then the
 //! acknowledgement travels back to the sender's node (`node::Acks`).
 //! `hasPeerReceived` is that acknowledgement arriving in time — never a count
-//! of who a publish reached. With `enableOfflineMessaging`, a message to an
-//! offline peer is stored, and so is one whose recipient's session ends
-//! before acknowledging it: a message the server accepted is not lost.
+//! of who a publish reached. With `enableOfflineMessaging` the message is
+//! stored before it is published, and the recipient's acknowledgement deletes
+//! it: a message the server accepted reaches the user at its next login
+//! unless its SDK had it — whichever node or session dies in between.
 
 use super::handled::{Answer, Handled};
 use crate::clock::now_ms;
@@ -16,18 +17,17 @@ use crate::node::Node;
 use crate::sessions::Session;
 use rtm_protocol::codes::PeerMessageError;
 use rtm_protocol::limits::{self, PEER_ACK_TIMEOUT_MS};
-use rtm_protocol::{Payload, Push, Reply, Request};
+use rtm_protocol::{OpError, Payload, Push, Reply, Request};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-/// Where a pushed message's acknowledgement goes.
-enum Delivery {
-    /// Back to the sender's node; kept whole if it must be stored should the
-    /// recipient never acknowledge it.
-    Live { ack: AckRoute, keep: Option<(String, Payload, u64)> },
-    /// To the offline store: the stored message with this id can be deleted.
-    Stored(i64),
+/// What a pushed message's acknowledgement settles.
+struct Delivery {
+    /// The sender's wait, for a live message.
+    ack: Option<AckRoute>,
+    /// The stored copy, deleted once the client has the message.
+    stored: Option<i64>,
 }
 
 #[derive(Default)]
@@ -72,25 +72,21 @@ impl Peer {
     async fn send(&self, from: &Session, peer: String, payload: Payload, offline: bool) -> Answer {
         let not_received = Ok(Reply::PeerSent { has_peer_received: false });
         let ts = now_ms();
+        let stored = match offline {
+            true => Some(self.store(&from.app, &peer, &from.uid, &payload, ts).await?),
+            false => None,
+        };
         let online = self.node.engine.presence.lookup(&from.app, &peer).await.unwrap_or_else(|e| {
             tracing::warn!(error = %e, "presence lookup failed; treating the peer as offline");
             None
         });
         if online.is_none() {
-            if offline {
-                self.store(&from.app, &peer, &from.uid, &payload, ts).await?;
-            }
             return not_received;
         }
         let wait = self.node.acks.open();
-        let event = UserEvent::PeerMessage { from: from.uid.clone(), payload, ts, offline, ack: wait.route };
-        if self.node.publish(&Topic::user(&from.app, &peer), Event::User(event.clone())).await.is_err() {
+        let event = UserEvent::PeerMessage { from: from.uid.clone(), payload, ts, stored, ack: wait.route };
+        if self.node.publish(&Topic::user(&from.app, &peer), Event::User(event)).await.is_err() {
             self.node.acks.abandon(wait);
-            if let UserEvent::PeerMessage { payload, .. } = event {
-                if offline {
-                    self.store(&from.app, &peer, &from.uid, &payload, ts).await?;
-                }
-            }
             return not_received;
         }
         let received = self.node.acks.outcome(wait, Duration::from_millis(PEER_ACK_TIMEOUT_MS)).await;
@@ -104,7 +100,7 @@ impl Peer {
         from: &str,
         payload: &Payload,
         ts: u64,
-    ) -> Result<(), rtm_protocol::OpError> {
+    ) -> Result<i64, OpError> {
         self.node
             .engine
             .offline
@@ -124,10 +120,9 @@ impl Peer {
     /// The broker brought a peer message for `uid`: push it to the user's
     /// session on this node, if there is one.
     pub fn on_event(&self, app: &str, uid: &str, event: UserEvent) {
-        let UserEvent::PeerMessage { from, payload, ts, offline, ack } = event else { return };
+        let UserEvent::PeerMessage { from, payload, ts, stored, ack } = event else { return };
         let Some(session) = self.node.sessions.user(app, uid).filter(|s| !s.has_ended()) else { return };
-        let keep = offline.then(|| (from.clone(), payload.clone(), ts));
-        let delivery = self.remember(&session, Delivery::Live { ack, keep });
+        let delivery = self.remember(&session, Delivery { ack: Some(ack), stored });
         session.push(&Push::PeerMessage { delivery, from, payload, ts, offline: false });
     }
 
@@ -139,7 +134,7 @@ impl Peer {
             Err(e) => return tracing::warn!(error = %e, "could not read offline messages"),
         };
         for m in stored {
-            let delivery = self.remember(session, Delivery::Stored(m.id));
+            let delivery = self.remember(session, Delivery { ack: None, stored: Some(m.id) });
             session.push(&Push::PeerMessage {
                 delivery,
                 from: m.from,
@@ -159,42 +154,28 @@ impl Peer {
                 _ => None,
             }
         };
-        match taken {
-            Some(Delivery::Live { ack, .. }) => {
-                let event = Event::Node(NodeEvent::Ack { ack_id: ack.ack_id, ok: true });
-                let _ = self.node.publish(&Topic::Node(ack.node), event).await;
+        let Some(Delivery { ack, stored }) = taken else { return };
+        if let Some(ack) = ack {
+            let event = Event::Node(NodeEvent::Ack { ack_id: ack.ack_id, ok: true });
+            let _ = self.node.publish(&Topic::Node(ack.node), event).await;
+        }
+        if let Some(id) = stored {
+            if let Err(e) = self.node.engine.offline.remove(&session.app, &session.uid, id).await {
+                tracing::warn!(error = %e, "could not delete a delivered offline message");
             }
-            Some(Delivery::Stored(id)) => {
-                if let Err(e) = self.node.engine.offline.remove(&session.app, &session.uid, id).await {
-                    tracing::warn!(error = %e, "could not delete a delivered offline message");
-                }
-            }
-            None => {}
         }
     }
 
-    /// A session ended: its unacknowledged deliveries are dropped (their
-    /// senders hear nothing and report false), except messages sent for
-    /// offline delivery, which are stored for the user's next login.
-    pub async fn session_ended(&self, session: &Session) {
-        let mine: Vec<Delivery> = {
-            let mut d = self.deliveries.lock().unwrap();
-            let ids: Vec<u64> =
-                d.open.iter().filter(|(_, (s, _))| *s == session.id()).map(|(id, _)| *id).collect();
-            ids.into_iter().filter_map(|id| d.open.remove(&id)).map(|(_, d)| d).collect()
-        };
-        for delivery in mine {
-            if let Delivery::Live { keep: Some((from, payload, ts)), .. } = delivery {
-                if let Err(e) = self.store(&session.app, &session.uid, &from, &payload, ts).await {
-                    tracing::warn!(error = %e.message, "could not keep an unacknowledged offline message");
-                }
-            }
-        }
+    /// A session ended: its unacknowledged deliveries are dropped. Their
+    /// senders hear nothing and report false; a message sent for offline
+    /// delivery stays stored for the user's next login.
+    pub fn session_ended(&self, session: &Session) {
+        self.deliveries.lock().unwrap().open.retain(|_, (owner, _)| *owner != session.id());
     }
 }
 
 /// The checks made before anything is sent: peer id, size, rate.
-fn check(from: &Session, peer: &str, payload: &Payload) -> Result<(), rtm_protocol::OpError> {
+fn check(from: &Session, peer: &str, payload: &Payload) -> Result<(), OpError> {
     limits::validate_id(peer).map_err(|e| PeerMessageError::INVALID_USERID.err(e.describe("peer id")))?;
     if payload.size() > limits::MAX_MESSAGE_BYTES {
         return Err(PeerMessageError::INVALID_MESSAGE.err(format!(

@@ -70,7 +70,6 @@ impl Lifecycle {
         let sref = SessionRef { node: node.id, session: node.sessions.next_id() };
         let resume = format!("{:032x}", rand::random::<u128>());
         let session = Arc::new(Session::new(sref, app, uid, resume.clone(), outbox.clone()));
-        session.set_token(token);
         node.sessions.insert(session.clone());
         let user_topic = Topic::user(&session.app, &session.uid);
         if let Err(e) = node.subs.acquire(&user_topic).await {
@@ -135,7 +134,6 @@ impl Lifecycle {
             AttachError::Ended => gone(),
             AttachError::Gap => LoginError::REJECTED.err("too much was missed to resume; log in again"),
         })?;
-        session.set_token(token);
         self.watch_token(&session, expires_at);
         let presence = &self.node.engine.presence;
         if presence.set_reachable(&session.app, &session.uid, session.sref, true).await.unwrap_or(false) {
@@ -149,7 +147,6 @@ impl Lifecycle {
     pub fn renew(&self, session: &Arc<Session>, token: String) -> Result<(), OpError> {
         let expires_at =
             check_credentials(&self.node.config, &session.app, &session.uid, Some(&token), Purpose::Renew)?;
-        session.set_token(Some(token));
         self.watch_token(session, expires_at);
         Ok(())
     }
@@ -232,7 +229,7 @@ impl Lifecycle {
         self.channels.session_ended(session).await;
         self.presence.session_ended(session).await;
         self.invitations.session_ended(session).await;
-        self.peer.session_ended(session).await;
+        self.peer.session_ended(session);
         self.node.sessions.remove(session);
         self.node.subs.release(&Topic::user(&session.app, &session.uid)).await;
         let released = self.node.engine.presence.release(&session.app, &session.uid, session.sref).await;

@@ -1,5 +1,5 @@
 //! A logged-in session: who it is, its link to the client (see `link.rs`),
-//! its rate budgets and its token.
+//! its rate budgets and its token-expiry warning.
 //!
 //! A session outlives its connection: when the link drops it is detached and
 //! kept for the grace period, still receiving pushes into its replay ring, so
@@ -31,14 +31,8 @@ pub struct Session {
     /// after it ends: a session's requests and its end never interleave.
     ops: tokio::sync::Mutex<()>,
     budgets: Mutex<Budgets>,
-    token: Mutex<Token>,
-}
-
-#[derive(Default)]
-struct Token {
-    value: Option<String>,
-    /// Warns the client before the token expires.
-    timer: Option<JoinHandle<()>>,
+    /// Warns the client before its token expires.
+    token_timer: Mutex<Option<JoinHandle<()>>>,
 }
 
 impl Session {
@@ -52,7 +46,7 @@ impl Session {
             link: Mutex::new(Link::new(outbox)),
             ops: tokio::sync::Mutex::new(()),
             budgets: Mutex::new(Budgets::default()),
-            token: Mutex::new(Token::default()),
+            token_timer: Mutex::new(None),
         }
     }
 
@@ -140,19 +134,9 @@ impl Session {
         f(&mut self.budgets.lock().unwrap())
     }
 
-    /// The token the session logged in (or renewed) with.
-    pub fn token(&self) -> Option<String> {
-        self.token.lock().unwrap().value.clone()
-    }
-
-    /// Records the session's token.
-    pub fn set_token(&self, token: Option<String>) {
-        self.token.lock().unwrap().value = token;
-    }
-
     /// Replaces the task that warns before the token expires.
     pub fn set_token_timer(&self, timer: Option<JoinHandle<()>>) {
-        let old = std::mem::replace(&mut self.token.lock().unwrap().timer, timer);
+        let old = std::mem::replace(&mut *self.token_timer.lock().unwrap(), timer);
         if let Some(old) = old {
             old.abort();
         }

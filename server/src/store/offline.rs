@@ -24,7 +24,7 @@ fn sql_ts(ts: u64) -> i64 {
 
 #[async_trait]
 impl OfflineStore for SqliteStore {
-    async fn put(&self, app: &str, uid: &str, from: &str, payload: &Payload, ts: u64) -> anyhow::Result<()> {
+    async fn put(&self, app: &str, uid: &str, from: &str, payload: &Payload, ts: u64) -> anyhow::Result<i64> {
         let (kind, body, description) = match payload {
             Payload::Text(t) => (TEXT, t.as_bytes().to_vec(), String::new()),
             Payload::Raw { data, description } => (RAW, data.to_vec(), description.clone()),
@@ -38,6 +38,7 @@ impl OfflineStore for SqliteStore {
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
                 params![app, uid, from, kind, body, description, sql_ts(ts)],
             )?;
+            let id = tx.last_insert_rowid();
             // Keep the newest `cap` of this user: Agora's per-user limit.
             tx.execute(
                 "DELETE FROM offline_messages WHERE app = ?1 AND uid = ?2 AND id NOT IN
@@ -45,7 +46,7 @@ impl OfflineStore for SqliteStore {
                 params![app, uid, cap],
             )?;
             tx.commit()?;
-            Ok(())
+            Ok(id)
         })
         .await
     }

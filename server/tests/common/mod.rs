@@ -40,6 +40,72 @@ pub async fn start_stoppable(
     (format!("ws://{addr}/rtm"), tx, handle)
 }
 
+/// A node of a test cluster: a server on the cluster's shared engine, which
+/// stops gracefully (every connection closed with 1001) on [`ClusterNode::stop`]
+/// or when dropped.
+pub struct ClusterNode {
+    /// The node's ws:// URL.
+    pub url: String,
+    stop: tokio::sync::oneshot::Sender<()>,
+    stopped: tokio::task::JoinHandle<anyhow::Result<()>>,
+}
+
+impl ClusterNode {
+    /// Stops the node and waits (at most 10 s) until it has: its connections
+    /// are closed and its services dropped, so its lease is no longer renewed.
+    pub async fn stop(self) {
+        let _ = self.stop.send(());
+        let stopped = tokio::time::timeout(Duration::from_secs(10), self.stopped).await;
+        stopped.expect("the node stops within 10 s").expect("the node's task").expect("the node's run");
+    }
+}
+
+/// Starts `n` development-mode nodes sharing one embedded engine (one
+/// cluster, no Redis); returns their ws:// URLs. They stop when the test's
+/// runtime ends.
+pub async fn start_cluster(n: usize) -> Vec<String> {
+    start_cluster_with(vec![Config::for_tests(); n]).await
+}
+
+/// One node per config, all on one embedded engine built from the first
+/// config's settings; returns their ws:// URLs.
+pub async fn start_cluster_with(configs: Vec<Config>) -> Vec<String> {
+    let nodes = start_stoppable_cluster(configs).await;
+    nodes
+        .into_iter()
+        .map(|node| {
+            // Never stopped: the node runs until the test's runtime ends.
+            std::mem::forget(node.stop);
+            node.url
+        })
+        .collect()
+}
+
+/// Like [`start_cluster_with`], but each node can be stopped on its own.
+pub async fn start_stoppable_cluster(configs: Vec<Config>) -> Vec<ClusterNode> {
+    let first = configs.first().expect("a cluster has at least one node");
+    let engine = rtm_server::engine::embedded::engine(&Server::embedded_options(first)).unwrap();
+    let mut nodes = Vec::with_capacity(configs.len());
+    for config in configs {
+        let server = Server::bind_on(config, engine.clone()).await.unwrap();
+        let addr = server.local_addr();
+        let (stop, rx) = tokio::sync::oneshot::channel::<()>();
+        let stopped = tokio::spawn(server.run(async move {
+            let _ = rx.await;
+        }));
+        nodes.push(ClusterNode { url: format!("ws://{addr}/rtm"), stop, stopped });
+    }
+    nodes
+}
+
+/// Runs `f` for at most `secs` seconds; panics with `what` when it takes longer.
+pub async fn within<T>(secs: u64, what: &str, f: impl std::future::Future<Output = T>) -> T {
+    match tokio::time::timeout(Duration::from_secs(secs), f).await {
+        Ok(value) => value,
+        Err(_) => panic!("timed out after {secs} s waiting for {what}"),
+    }
+}
+
 pub struct TestClient {
     ws: WebSocketStream<MaybeTlsStream<TcpStream>>,
     next_id: u32,
@@ -131,6 +197,55 @@ impl TestClient {
             if let ServerFrame::Push { push, .. } = self.next_frame().await {
                 return push;
             }
+        }
+    }
+
+    /// Skips pushes until `pick` takes one (earlier pushes collected while
+    /// waiting come first); at most `secs` seconds.
+    pub async fn wait_for<T>(&mut self, secs: u64, what: &str, mut pick: impl FnMut(Push) -> Option<T>) -> T {
+        within(secs, what, async {
+            loop {
+                if let Some(found) = pick(self.next_push().await) {
+                    return found;
+                }
+            }
+        })
+        .await
+    }
+
+    /// The next push that is not a member count (counts arrive on their own
+    /// clock). The counts passed over stay queued, in order, so that a later
+    /// wait for a count sees them.
+    pub async fn next_event(&mut self) -> Push {
+        let mut counts = Vec::new();
+        let event = within(10, "a push other than MemberCount", async {
+            loop {
+                match self.next_push().await {
+                    count @ Push::MemberCount { .. } => counts.push(count),
+                    event => return event,
+                }
+            }
+        })
+        .await;
+        counts.append(&mut self.pushes);
+        self.pushes = counts;
+        event
+    }
+
+    /// Fails if a push that `unwanted` matches arrives within `ms` milliseconds;
+    /// other pushes are dropped.
+    pub async fn expect_none(&mut self, ms: u64, what: &str, mut unwanted: impl FnMut(&Push) -> bool) {
+        let found = tokio::time::timeout(Duration::from_millis(ms), async {
+            loop {
+                let push = self.next_push().await;
+                if unwanted(&push) {
+                    return push;
+                }
+            }
+        })
+        .await;
+        if let Ok(push) = found {
+            panic!("{what}: {push:?}");
         }
     }
 
