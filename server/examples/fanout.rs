@@ -262,7 +262,8 @@ fn main() {
         let ms = r.time.as_secs_f64() * 1e3;
         print!("fanout: members={m} senders={s} msgs={} deliveries={} time_ms={ms:.0}", s * k, r.deliveries);
         print!(" deliveries_per_s={rate:.0} round={round}/{rep}");
-        (times.push(ms), rates.push(rate));
+        times.push(ms);
+        rates.push(rate);
         if r.deliveries < r.expected || r.send_errors > 0 || !r.problems.is_empty() {
             (failed, incomplete) = (true, incomplete + 1);
             print!(" INCOMPLETE missing={} send_errors={}", r.expected - r.deliveries, r.send_errors);

@@ -5,7 +5,7 @@
 //! Every way a connection ends goes through the outbox's kill switch: the
 //! writer flushes what is queued and sends a close frame with the reason;
 //! the reader then leaves a session that did not end on purpose waiting for
-//! its client to resume.
+//! its client to resume, and waits (briefly) for the client's close frame.
 
 mod dispatch;
 pub mod writer;
@@ -18,6 +18,9 @@ use rtm_protocol::limits::{IDLE_TIMEOUT_SECS, MAX_FRAME_BYTES};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::watch;
+
+/// How long a closing connection waits for the client's close frame.
+const CLOSE_LINGER: Duration = Duration::from_secs(2);
 
 /// Serves one upgraded socket until it closes.
 pub async fn serve(socket: WebSocket, services: Arc<Services>, mut shutdown: watch::Receiver<bool>) {
@@ -58,4 +61,15 @@ pub async fn serve(socket: WebSocket, services: Arc<Services>, mut shutdown: wat
         services.lifecycle.suspend(&session, generation);
     }
     let _ = writer.await;
+    // The closing handshake: read (and drop) what the client still sends until
+    // it answers our close frame. Dropping a socket with frames unread resets
+    // it, and a reset can destroy the close frame and a Kicked push in flight.
+    let _ = tokio::time::timeout(CLOSE_LINGER, async {
+        while let Some(Ok(msg)) = stream.next().await {
+            if matches!(msg, Message::Close(_)) {
+                break;
+            }
+        }
+    })
+    .await;
 }
