@@ -1,5 +1,5 @@
-//! The HTTP face: the WebSocket endpoint `/rtm`, `/healthz`, and the static
-//! folder at `/`.
+//! The HTTP face: the WebSocket endpoint `/rtm`, `/healthz` (the process
+//! runs), `/readyz` (it can serve), and the static folder at `/`.
 
 use crate::services::Services;
 use axum::extract::ws::WebSocketUpgrade;
@@ -30,8 +30,19 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route(WS_PATH, get(upgrade))
         .route("/healthz", get(|| async { "ok" }))
+        .route("/readyz", get(readyz))
         .fallback_service(www)
         .with_state(state)
+}
+
+/// Ready to serve: the engine answers (a load balancer stops sending clients
+/// to a node whose Redis connection is down).
+async fn readyz(State(state): State<AppState>) -> Response {
+    if state.services.node.engine.health.ready() {
+        (StatusCode::OK, "ready").into_response()
+    } else {
+        (StatusCode::SERVICE_UNAVAILABLE, "not ready: the engine is unreachable").into_response()
+    }
 }
 
 /// Frames up to this size are read and then refused with a clear close reason;

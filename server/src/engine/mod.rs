@@ -191,6 +191,22 @@ pub trait AttributeStore: Send + Sync {
     ) -> anyhow::Result<Result<Vec<ChannelAttr>, AttrError>>;
 }
 
+/// Whether the engine can serve now: `/readyz` answers 503 while it cannot
+/// (a networked engine that lost its connection).
+pub trait Health: Send + Sync {
+    /// True while the engine's backing store answers.
+    fn ready(&self) -> bool;
+}
+
+/// An engine that is always ready (in-process).
+pub struct AlwaysReady;
+
+impl Health for AlwaysReady {
+    fn ready(&self) -> bool {
+        true
+    }
+}
+
 /// The engine a node runs on: one handle per concern. Cheap to clone; the
 /// nodes of a cluster (or of a test process) share one.
 #[derive(Clone)]
@@ -205,4 +221,6 @@ pub struct Engine {
     pub offline: Arc<dyn OfflineStore>,
     /// User and channel attributes.
     pub attributes: Arc<dyn AttributeStore>,
+    /// Whether it can serve now.
+    pub health: Arc<dyn Health>,
 }

@@ -78,6 +78,7 @@ pub fn engine(opts: &EmbeddedOptions) -> anyhow::Result<Engine> {
         membership: Arc::new(MemoryMembership::new(channels.clone())),
         attributes: Arc::new(EmbeddedAttributes::new(store.clone(), channels)),
         offline: store,
+        health: Arc::new(crate::engine::AlwaysReady),
     })
 }
 
