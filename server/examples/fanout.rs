@@ -6,10 +6,13 @@
 //! machine, it does not size a deployment.
 //!
 //! Usage (`bench/fanout.sh` builds in release and passes these through):
-//!   fanout [members=200] [senders=20] [count=50] [repeat=1] [timeout=30]
+//!   fanout [members=200] [senders=20] [count=50] [repeat=1] [timeout=30] [nodes=1] [redis=URL]
 //! also as `--members 200` / `--members=200`, or in the environment as `FANOUT_MEMBERS=200`.
+//! `nodes=N` runs N servers as one cluster — on the embedded engine shared in this process, or
+//! on the Redis at `redis=URL` (cluster mode, as separate processes would): the senders are on
+//! node 1, the other members spread round-robin over all nodes.
 //!
-//! Each round: a fresh server; `members` users (app "bench", uids m0..) log in and join "room";
+//! Each round: fresh servers; `members` users (a fresh app id, uids m0..) log in and join "room";
 //! m0..m(senders-1) each send `count` messages, pipelined. Timed from the first send until every
 //! member holds every message it should (senders*count, less its own: a sender never gets them).
 //! Exits non-zero when a round misses a delivery, so a script cannot mistake a failure for a figure.
@@ -35,8 +38,8 @@ const RUN_BUDGET: Duration = Duration::from_secs(110);
 const STALL: Duration = Duration::from_secs(5);
 /// Two sockets per member live in this process; this keeps it far below a 20,000-file limit.
 const MAX_MEMBERS: usize = 4_000;
-const KEYS: [(&str, usize); 5] =
-    [("members", 200), ("senders", 20), ("count", 50), ("repeat", 1), ("timeout", 30)];
+const KEYS: [(&str, usize); 6] =
+    [("members", 200), ("senders", 20), ("count", 50), ("repeat", 1), ("timeout", 30), ("nodes", 1)];
 
 struct Opts {
     members: usize,
@@ -44,10 +47,14 @@ struct Opts {
     count: usize,
     repeat: usize,
     timeout: Duration,
+    nodes: usize,
+    /// Cluster mode on this Redis; `None`: the embedded engine.
+    redis: Option<String>,
 }
 
 fn opts() -> Result<Opts, String> {
     let mut given = HashMap::new();
+    let mut redis = std::env::var("FANOUT_REDIS").ok();
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         let arg = arg.trim_start_matches('-').to_owned();
@@ -55,6 +62,10 @@ fn opts() -> Result<Opts, String> {
             Some((k, v)) => (k.to_owned(), v.to_owned()),
             None => (arg.clone(), args.next().ok_or(format!("{arg} needs a value"))?),
         };
+        if key == "redis" {
+            redis = Some(value);
+            continue;
+        }
         if !KEYS.iter().any(|(k, _)| *k == key) {
             return Err(format!("unknown flag {key:?}"));
         }
@@ -67,7 +78,10 @@ fn opts() -> Result<Opts, String> {
             *value = text.parse().map_err(|_| format!("{key}={text:?} is not a whole number"))?;
         }
     }
-    let [members, senders, count, repeat, timeout] = v.map(|(_, value)| value);
+    let [members, senders, count, repeat, timeout, nodes] = v.map(|(_, value)| value);
+    if nodes == 0 {
+        return Err("need nodes >= 1".into());
+    }
     if !(2..=MAX_MEMBERS).contains(&members) || !(1..=members).contains(&senders) {
         return Err(format!("need 2 <= members <= {MAX_MEMBERS} and 1 <= senders <= members"));
     }
@@ -75,7 +89,8 @@ fn opts() -> Result<Opts, String> {
     if !(1..SEND_RATE_MAX as usize).contains(&count) || repeat == 0 || timeout == 0 {
         return Err(format!("need 1 <= count < {SEND_RATE_MAX}, repeat >= 1, timeout >= 1"));
     }
-    Ok(Opts { members, senders, count, repeat, timeout: Duration::from_secs(timeout as u64) })
+    let timeout = Duration::from_secs(timeout as u64);
+    Ok(Opts { members, senders, count, repeat, timeout, nodes, redis })
 }
 
 /// What one member saw after the first send.
@@ -112,11 +127,11 @@ async fn call(ws: &mut Ws, id: u32, req: Request) -> Result<(), String> {
     }
 }
 
-async fn member(url: String, uid: String) -> Result<Ws, String> {
+async fn member(url: String, app: String, uid: String) -> Result<Ws, String> {
     let mut req = url.into_client_request().map_err(|e| e.to_string())?;
     req.headers_mut().insert("Sec-WebSocket-Protocol", rtm_protocol::SUBPROTOCOL.parse().unwrap());
     let (mut ws, _) = tokio_tungstenite::connect_async(req).await.map_err(|e| format!("{uid}: {e}"))?;
-    let login = Request::Login { app_id: "bench".into(), uid: uid.clone(), token: None };
+    let login = Request::Login { app_id: app, uid: uid.clone(), token: None };
     call(&mut ws, 1, login).await.map_err(|e| format!("{uid} login: {e}"))?;
     let join = Request::Join { channel: "room".into() };
     call(&mut ws, 2, join).await.map_err(|e| format!("{uid} join: {e}"))?;
@@ -173,13 +188,14 @@ struct Round {
 }
 
 async fn run_round(o: &Opts, deadline: Instant) -> Result<Round, String> {
-    let server = rtm_server::Server::bind(rtm_server::config::Config::for_tests()).await;
-    let server = server.map_err(|e| format!("bind: {e}"))?;
-    let url = format!("ws://{}/rtm", server.local_addr());
-    tokio::spawn(server.run(std::future::pending()));
-
+    let urls = start_nodes(o).await?;
+    // A fresh app per round: on Redis, what earlier rounds left (members of "room") stays apart.
+    let app = format!("bench-{:x}", rand_u64());
+    // Senders on node 1; the others spread round-robin over every node.
+    let node_of = |i: usize| if i < o.senders { 0 } else { i % urls.len() };
+    let joining = futures_util::stream::iter(0..o.members)
+        .map(|i| member(urls[node_of(i)].clone(), app.clone(), format!("m{i}")));
     // A few dozen handshakes at a time: hundreds at once would measure the accept queue, not fan-out.
-    let joining = futures_util::stream::iter(0..o.members).map(|i| member(url.clone(), format!("m{i}")));
     let clients = timeout_at(deadline.into(), joining.buffered(32).collect::<Vec<_>>()).await;
     let clients = clients.map_err(|_| "timed out logging members in".to_owned())?;
 
@@ -233,11 +249,45 @@ async fn run_round(o: &Opts, deadline: Instant) -> Result<Round, String> {
     Ok(Round { time, deliveries, expected, send_errors, problems })
 }
 
+/// Starts `o.nodes` servers as one cluster; returns their ws:// URLs.
+async fn start_nodes(o: &Opts) -> Result<Vec<String>, String> {
+    let mut config = rtm_server::config::Config::for_tests();
+    config.redis_url = o.redis.clone();
+    // The embedded engine is shared in this process; on Redis each node gets its own
+    // connections, as separate processes would.
+    let shared = rtm_server::engine::embedded::engine(&rtm_server::Server::embedded_options(&config));
+    let shared = shared.map_err(|e| format!("engine: {e}"))?;
+    let mut urls = Vec::new();
+    for _ in 0..o.nodes {
+        let engine = match &o.redis {
+            Some(url) => rtm_server::engine::redis::engine(&rtm_server::Server::redis_options(&config, url))
+                .await
+                .map_err(|e| format!("engine: {e}"))?,
+            None => shared.clone(),
+        };
+        let server = rtm_server::Server::bind_on(config.clone(), engine).await;
+        let server = server.map_err(|e| format!("bind: {e}"))?;
+        urls.push(format!("ws://{}/rtm", server.local_addr()));
+        tokio::spawn(server.run(std::future::pending()));
+    }
+    Ok(urls)
+}
+
+/// A random number without a dependency: the hash of the time and a fresh hasher's keys.
+fn rand_u64() -> u64 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u128(
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default().as_nanos(),
+    );
+    h.finish()
+}
+
 fn main() {
     let o = match opts() {
         Ok(o) => o,
         Err(e) => {
-            eprintln!("fanout: {e}\nusage: fanout [members=N] [senders=N] [count=N] [repeat=N] [timeout=S]");
+            eprintln!("fanout: {e}\nusage: fanout [members=N] [senders=N] [count=N] [repeat=N] [timeout=S] [nodes=N] [redis=URL]");
             std::process::exit(2);
         }
     };
@@ -260,7 +310,9 @@ fn main() {
         let (m, s, k, rep) = (o.members, o.senders, o.count, o.repeat);
         let rate = r.deliveries as f64 / r.time.as_secs_f64().max(1e-9);
         let ms = r.time.as_secs_f64() * 1e3;
-        print!("fanout: members={m} senders={s} msgs={} deliveries={} time_ms={ms:.0}", s * k, r.deliveries);
+        let engine = if o.redis.is_some() { "redis" } else { "embedded" };
+        print!("fanout: nodes={} engine={engine} members={m} senders={s} msgs={}", o.nodes, s * k);
+        print!(" deliveries={} time_ms={ms:.0}", r.deliveries);
         print!(" deliveries_per_s={rate:.0} round={round}/{rep}");
         times.push(ms);
         rates.push(rate);

@@ -4,6 +4,7 @@
 //! ```toml
 //! # rtm-server.toml
 //! development = false       # true: app ids not listed log in without a token
+//! redis_url = "redis://127.0.0.1:6379"  # cluster mode (the --redis flag wins)
 //!
 //! [[apps]]
 //! id = "970CA35de60c44645bbae8a215061b33"
@@ -52,6 +53,11 @@ pub struct Cli {
     /// waiting for the client to come back (seconds).
     #[arg(long, env = "RTM_GRACE_SECS", default_value_t = 30)]
     pub grace_secs: u64,
+    /// Cluster mode: use the Redis at this URL (`redis://HOST:PORT[/DB]`) as the
+    /// engine; every node on one Redis is one system. Without it the node runs
+    /// alone on its embedded engine (memory + SQLite in --data-dir).
+    #[arg(long, env = "RTM_REDIS")]
+    pub redis: Option<String>,
     /// Log filter, in tracing's env-filter syntax.
     #[arg(long, env = "RTM_LOG", default_value = "info")]
     pub log: String,
@@ -83,6 +89,8 @@ pub enum Command {
 pub struct FileConfig {
     /// Apps not listed log in without a token (default: true when no app is listed).
     pub development: Option<bool>,
+    /// Cluster mode: the Redis engine's URL (the `--redis` flag wins).
+    pub redis_url: Option<String>,
     /// Apps allowed to log in.
     #[serde(default)]
     pub apps: Vec<AppConfig>,
@@ -148,6 +156,8 @@ pub struct Config {
     pub development: bool,
     /// Where the store lives; `None` keeps it in memory (tests).
     pub data_dir: Option<PathBuf>,
+    /// Cluster mode: the Redis engine's URL; `None` runs on the embedded engine.
+    pub redis_url: Option<String>,
     /// How long a dropped session waits for its client.
     pub grace: Duration,
     /// How long this node's presence lease lasts without renewal: when a node
@@ -190,6 +200,7 @@ impl Config {
             development: file.development.unwrap_or(apps.is_empty()),
             apps,
             data_dir: Some(cli.data_dir.clone()),
+            redis_url: cli.redis.clone().or(file.redis_url),
             grace: Duration::from_secs(cli.grace_secs),
             lease: DEFAULT_LEASE,
             limits: file.limits,
@@ -204,6 +215,7 @@ impl Config {
             apps: HashMap::new(),
             development: true,
             data_dir: None,
+            redis_url: None,
             grace: Duration::from_secs(30),
             lease: DEFAULT_LEASE,
             limits: Limits::default(),

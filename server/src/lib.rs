@@ -14,7 +14,8 @@
 //!               this node hears (subscriptions), acknowledgements it awaits
 //! sessions/     this node's sessions: registry, session, link + replay, outbox
 //! engine/       what nodes share: broker, presence, membership, attributes,
-//!               offline messages (traits in mod.rs); embedded/ = one process
+//!               offline messages (traits in mod.rs); embedded/ = one process,
+//!               redis/ = cluster mode
 //! store/        SQLite: offline messages and channel attributes
 //! token/        Agora 006/007 login tokens and the credential rules
 //! config, clock the settings; milliseconds since the epoch
@@ -61,11 +62,23 @@ pub struct Server {
 }
 
 impl Server {
-    /// Binds the listen address of `config` on the embedded engine (memory,
-    /// and SQLite in `config.data_dir`).
+    /// Binds the listen address of `config` on its engine: Redis when
+    /// `config.redis_url` is set (cluster mode), else the embedded engine
+    /// (memory, and SQLite in `config.data_dir`).
     pub async fn bind(config: config::Config) -> anyhow::Result<Server> {
-        let engine = embedded::engine(&Self::embedded_options(&config))?;
+        let engine = match &config.redis_url {
+            Some(url) => {
+                tracing::info!(redis = %engine::redis::redact(url), "cluster mode: the engine is Redis");
+                engine::redis::engine(&Self::redis_options(&config, url)).await?
+            }
+            None => embedded::engine(&Self::embedded_options(&config))?,
+        };
         Self::bind_on(config, engine).await
+    }
+
+    /// The Redis engine's settings from `config`.
+    pub fn redis_options(config: &config::Config, url: &str) -> engine::redis::RedisOptions {
+        engine::redis::RedisOptions::from_limits(url, &config.limits)
     }
 
     /// The embedded engine's settings from `config`.

@@ -12,11 +12,13 @@
 //!   peer messages kept for offline users.
 //!
 //! [`embedded`] is the one-process engine (memory, SQLite for what must
-//! survive a restart). Every implementation passes the same conformance suite
-//! (server/tests/conformance/).
+//! survive a restart); [`redis`] is cluster mode (every process on one Redis
+//! is a node of one system). Every implementation passes the same
+//! conformance suite (server/tests/conformance/).
 
 pub mod embedded;
 pub mod events;
+pub mod redis;
 
 pub use events::{AckRoute, ChannelEvent, Event, NodeEvent, SessionRef, Topic, UserEvent};
 

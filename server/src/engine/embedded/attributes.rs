@@ -36,7 +36,8 @@ fn key(a: &str, b: &str) -> Key {
 }
 
 /// Applies `op` to `set`; `entry` makes the stored value of a written pair.
-fn apply<V>(set: &mut BTreeMap<String, V>, op: &AttrOp, entry: impl Fn(&str) -> V) {
+/// Shared with the Redis engine, so both apply a write the same way.
+pub(crate) fn apply<V>(set: &mut BTreeMap<String, V>, op: &AttrOp, entry: impl Fn(&str) -> V) {
     match op {
         AttrOp::Set(items) => {
             set.clear();
