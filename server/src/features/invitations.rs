@@ -1,12 +1,12 @@
 //! Call invitations. The caller's node keeps each pending invitation (its
 //! timer, its caller) and decides every race — cancel against accept, answer
 //! against timeout — because every signal about it travels to the caller's
-//! user topic. The callee's node shows the offer, acknowledges that it did
-//! (so the caller learns "delivered" from an answer, not from a count), and
+//! user topic. The callee's node shows the offer and acknowledges that it did
+//! (without that answer in time the caller gets PEER_OFFLINE: never a count), and
 //! remembers what rings at each session so a callee that goes away is
 //! reported.
 
-use super::handled::{done, Answer, Handled};
+use super::handled::{done, Handled};
 use crate::engine::{Event, NodeEvent, Topic, UserEvent};
 use crate::node::Node;
 use crate::sessions::Session;
@@ -102,8 +102,8 @@ impl Invitations {
         }
     }
 
-    /// `send()`: records the invitation and offers it to the callee; the reply
-    /// says whether a session of the callee showed it.
+    /// `send()`: records the invitation and offers it to the callee if the
+    /// callee is online; the reply says whether it was offered.
     async fn send(
         self: &Arc<Self>,
         session: &Arc<Session>,
@@ -142,14 +142,18 @@ impl Invitations {
             ack: wait.route,
         };
         let _ = self.node.publish(&Topic::user(&session.app, &callee), Event::User(offer)).await;
+        // The reply goes out now, before anything about the invitation can come
+        // back (the SDK learns the invitation's id from it). If no session of
+        // the callee shows the offer in time, the caller hears PEER_OFFLINE.
         let this = self.clone();
-        Ok(Handled::Later(Box::pin(async move {
-            let delivered = this.node.acks.outcome(wait, OFFER_ACK_TIMEOUT).await == Some(true);
-            if !delivered {
-                this.take(invitation);
+        tokio::spawn(async move {
+            if this.node.acks.outcome(wait, OFFER_ACK_TIMEOUT).await != Some(true) {
+                if let Some(p) = this.take(invitation) {
+                    p.caller.push(&Push::Invitation { invitation, update: failure("PEER_OFFLINE") });
+                }
             }
-            Ok(Reply::InviteSent { invitation, delivered }) as Answer
-        })))
+        });
+        Ok(Handled::Reply(Ok(Reply::InviteSent { invitation, delivered: true })))
     }
 
     /// Removes a pending invitation and stops its timer.
