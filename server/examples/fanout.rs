@@ -190,7 +190,7 @@ struct Round {
 async fn run_round(o: &Opts, deadline: Instant) -> Result<Round, String> {
     let urls = start_nodes(o).await?;
     // A fresh app per round: on Redis, what earlier rounds left (members of "room") stays apart.
-    let app = format!("bench-{:x}", rand_u64());
+    let app = format!("bench-{:x}", rand::random::<u64>());
     // Senders on node 1; the others spread round-robin over every node.
     let node_of = |i: usize| if i < o.senders { 0 } else { i % urls.len() };
     let joining = futures_util::stream::iter(0..o.members)
@@ -271,16 +271,6 @@ async fn start_nodes(o: &Opts) -> Result<Vec<String>, String> {
         tokio::spawn(server.run(std::future::pending()));
     }
     Ok(urls)
-}
-
-/// A random number without a dependency: the hash of the time and a fresh hasher's keys.
-fn rand_u64() -> u64 {
-    use std::hash::{BuildHasher, Hasher};
-    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-    h.write_u128(
-        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default().as_nanos(),
-    );
-    h.finish()
 }
 
 fn main() {
