@@ -108,6 +108,7 @@ impl Server {
         let (stop_tx, stop_rx) = watch::channel(false);
         let max = self.services.config().limits.max_connections;
         let slots = Arc::new(Semaphore::new(max));
+        tokio::spawn(connection::relay::accept(Arc::downgrade(&self.services), stop_rx.clone()));
         let state = http::AppState { services: self.services, slots: slots.clone(), shutdown: stop_rx };
         let app = http::router(state);
         axum::serve(self.listener, app)

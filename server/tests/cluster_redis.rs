@@ -9,28 +9,10 @@ mod redis_server;
 
 use common::*;
 use rtm_protocol::{Payload, Push, Reply, Request};
-use rtm_server::config::Config;
-use rtm_server::engine::redis::{self, RedisOptions};
-use rtm_server::Server;
-use tokio::task::block_in_place;
-
-/// Starts a development-mode node on its own engine on the shared Redis,
-/// under `prefix` (one prefix = one cluster); returns its ws:// URL.
-async fn node(prefix: &str) -> String {
-    let url = block_in_place(|| redis_server::shared().url());
-    let config = Config::for_tests();
-    let opts = RedisOptions { prefix: prefix.to_owned(), ..RedisOptions::from_limits(&url, &config.limits) };
-    let engine = redis::engine(&opts).await.unwrap();
-    assert!(engine.health.ready());
-    let server = Server::bind_on(config, engine).await.unwrap();
-    let addr = server.local_addr();
-    tokio::spawn(server.run(std::future::pending()));
-    format!("ws://{addr}/rtm")
-}
 
 async fn cluster() -> (String, String) {
-    let prefix = format!("cluster{:016x}", rand::random::<u64>());
-    (node(&prefix).await, node(&prefix).await)
+    let urls = redis_server::rtm_cluster(2).await;
+    (urls[0].clone(), urls[1].clone())
 }
 
 fn text(s: &str) -> Payload {

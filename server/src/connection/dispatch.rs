@@ -29,6 +29,11 @@ impl Conn {
         self.outbox.close(code, reason);
     }
 
+    /// Whether a session is (or was) logged in on this connection.
+    pub(super) fn is_logged_in(&self) -> bool {
+        self.session.is_some()
+    }
+
     /// The session this connection leaves behind, if it did not end.
     pub(super) fn take_session(&mut self) -> Option<(Arc<Session>, u64)> {
         self.session.take().filter(|(s, _)| !s.has_ended())

@@ -1,6 +1,7 @@
 //! One WebSocket connection: a reader loop that hands each frame to the
 //! dispatcher (`dispatch.rs`), and a writer task (`writer.rs`) fed by the
-//! session's bounded outbox.
+//! session's bounded outbox. A connection that resumes a session held by
+//! another node is relayed there (`relay.rs`).
 //!
 //! Every way a connection ends goes through the outbox's kill switch: the
 //! writer flushes what is queued and sends a close frame with the reason;
@@ -8,6 +9,7 @@
 //! its client to resume, and waits (briefly) for the client's close frame.
 
 mod dispatch;
+pub mod relay;
 pub mod writer;
 
 use crate::services::Services;
@@ -18,6 +20,7 @@ use rtm_protocol::limits::{IDLE_TIMEOUT_SECS, MAX_FRAME_BYTES};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::watch;
+use tokio::task::JoinHandle;
 
 /// How long a closing connection waits for the client's close frame.
 const CLOSE_LINGER: Duration = Duration::from_secs(2);
@@ -26,8 +29,11 @@ const CLOSE_LINGER: Duration = Duration::from_secs(2);
 pub async fn serve(socket: WebSocket, services: Arc<Services>, mut shutdown: watch::Receiver<bool>) {
     let (sink, mut stream) = socket.split();
     let (outbox, out_rx, mut kill_rx) = Outbox::new(services.config().limits.queue_capacity);
-    let writer = tokio::spawn(writer::write_loop(sink, out_rx, kill_rx.clone()));
-    let mut conn = dispatch::Conn::new(services.clone(), outbox);
+    let writer = tokio::spawn(writer::write_loop(writer::Socket(sink), out_rx, kill_rx.clone()));
+    let mut conn = dispatch::Conn::new(services.clone(), outbox.clone());
+    // Set while this connection resumes a session another node holds.
+    let mut relay: Option<relay::Entry> = None;
+    let mut check_relay = tokio::time::interval(Duration::from_secs(1));
     let idle = Duration::from_secs(IDLE_TIMEOUT_SECS);
     loop {
         tokio::select! {
@@ -36,7 +42,22 @@ pub async fn serve(socket: WebSocket, services: Arc<Services>, mut shutdown: wat
                 None
             }) {
                 None | Some(Ok(Message::Close(_))) => break,
-                Some(Ok(Message::Binary(bytes))) => conn.on_frame(&bytes).await,
+                Some(Ok(Message::Binary(bytes))) => {
+                    if let Some(entry) = relay.take() {
+                        relay = entry.check(&outbox).await;
+                    }
+                    if relay.is_none() && !conn.is_logged_in() {
+                        relay = relay::Entry::open(&services.node, &outbox, &bytes);
+                    }
+                    match relay.as_mut() {
+                        Some(entry) => {
+                            if !entry.forward(Some(&bytes)).await {
+                                conn.close(close::GOING_AWAY, "lost the server that holds this session; reconnect");
+                            }
+                        }
+                        None => conn.on_frame(&bytes).await,
+                    }
+                }
                 Some(Ok(Message::Text(_))) => conn.close(
                     close::UNSUPPORTED,
                     "text frames are not spoken here: send binary frames (docs/protocol.md)",
@@ -51,16 +72,19 @@ pub async fn serve(socket: WebSocket, services: Arc<Services>, mut shutdown: wat
                     break;
                 }
             },
+            _ = check_relay.tick(), if relay.is_some() => {
+                if let Some(entry) = relay.take() {
+                    relay = entry.check(&outbox).await;
+                }
+            }
             _ = kill_rx.changed() => break,
             _ = shutdown.changed() => conn.close(close::GOING_AWAY, "server shutting down; reconnect later"),
         }
     }
-    // However the loop ended, tell the writer; a reason set earlier wins.
-    conn.close(close::NORMAL, "closed");
-    if let Some((session, generation)) = conn.take_session() {
-        services.lifecycle.suspend(&session, generation);
+    if let Some(entry) = relay.take() {
+        entry.end().await;
     }
-    let _ = writer.await;
+    finish(&mut conn, &services, writer).await;
     // The closing handshake: read (and drop) what the client still sends until
     // it answers our close frame. Dropping a socket with frames unread resets
     // it, and a reset can destroy the close frame and a Kicked push in flight.
@@ -72,4 +96,15 @@ pub async fn serve(socket: WebSocket, services: Arc<Services>, mut shutdown: wat
         }
     })
     .await;
+}
+
+/// However a connection's loop ended: tells the writer (a reason set earlier
+/// wins), leaves a session that did not end on purpose waiting for its client
+/// to resume, and waits for the writer to flush.
+async fn finish(conn: &mut dispatch::Conn, services: &Services, writer: JoinHandle<()>) {
+    conn.close(close::NORMAL, "closed");
+    if let Some((session, generation)) = conn.take_session() {
+        services.lifecycle.suspend(&session, generation);
+    }
+    let _ = writer.await;
 }

@@ -1,6 +1,9 @@
 //! The writer half of a connection: sends what the outbox queues until the
 //! connection is told to end, then flushes what is still queued (a reply, a
 //! Kicked push) and sends the close frame with the reason.
+//!
+//! Where the frames go is a [`FrameSink`]: the client's WebSocket, or, for a
+//! link relayed from another node, that node (`relay.rs`).
 
 use crate::sessions::{close, CloseReason, Outbound};
 use axum::extract::ws::{CloseFrame, Message, WebSocket};
@@ -10,9 +13,32 @@ use futures_util::SinkExt;
 use rtm_protocol::push_frame;
 use tokio::sync::{mpsc, watch};
 
+/// Where a connection's frames go.
+pub(crate) trait FrameSink: Send {
+    /// Sends one frame; false when the other side is gone.
+    fn send(&mut self, frame: Bytes) -> impl std::future::Future<Output = bool> + Send;
+    /// Ends the connection with `reason`.
+    fn close(self, reason: CloseReason) -> impl std::future::Future<Output = ()> + Send;
+}
+
+/// The client's own socket.
+pub(crate) struct Socket(pub SplitSink<WebSocket, Message>);
+
+impl FrameSink for Socket {
+    async fn send(&mut self, frame: Bytes) -> bool {
+        self.0.send(Message::Binary(frame)).await.is_ok()
+    }
+
+    async fn close(mut self, reason: CloseReason) {
+        let frame = CloseFrame { code: reason.code, reason: truncate(&reason.reason, 123).into() };
+        let _ = self.0.send(Message::Close(Some(frame))).await;
+        let _ = self.0.close().await;
+    }
+}
+
 /// Runs until the connection ends.
-pub async fn write_loop(
-    mut sink: SplitSink<WebSocket, Message>,
+pub(crate) async fn write_loop(
+    mut sink: impl FrameSink,
     mut out: mpsc::Receiver<Outbound>,
     mut kill: watch::Receiver<Option<CloseReason>>,
 ) {
@@ -21,7 +47,7 @@ pub async fn write_loop(
             biased;
             frame = out.recv() => match frame {
                 Some(item) => {
-                    if sink.send(Message::Binary(wire(item))).await.is_err() {
+                    if !sink.send(wire(item)).await {
                         return;
                     }
                 }
@@ -31,14 +57,12 @@ pub async fn write_loop(
         }
     }
     while let Ok(item) = out.try_recv() {
-        if sink.send(Message::Binary(wire(item))).await.is_err() {
+        if !sink.send(wire(item)).await {
             return;
         }
     }
     let reason = kill.borrow().clone().unwrap_or(CloseReason { code: close::NORMAL, reason: String::new() });
-    let frame = CloseFrame { code: reason.code, reason: truncate(&reason.reason, 123).into() };
-    let _ = sink.send(Message::Close(Some(frame))).await;
-    let _ = sink.close().await;
+    sink.close(reason).await;
 }
 
 /// The bytes of one queued item.

@@ -55,7 +55,8 @@ pub enum Topic {
         /// User id.
         uid: String,
     },
-    /// One node: acknowledgements and kicks. Each node hears its own from start.
+    /// One node: acknowledgements, kicks and relayed links. Each node hears
+    /// its own from start.
     Node(u64),
 }
 
@@ -210,4 +211,48 @@ pub enum NodeEvent {
         /// Why (REMOTE_LOGIN, ...).
         reason: ConnectionChangeReason,
     },
+    /// A frame from a client whose connection reached another node (the
+    /// entry, `from`) with a resume of a session of this node: the entry
+    /// relays the connection here (`node::relays`).
+    RelayIn {
+        /// The entry node.
+        from: u64,
+        /// Names the connection within the entry node.
+        link: u64,
+        /// Numbers this link's frames from 0: a gap (events lost while the
+        /// broker was down) ends the link, and the client resumes.
+        seq: u64,
+        /// The client's frame; `None` when its connection closed.
+        #[serde(with = "serde_bytes")]
+        frame: Option<Vec<u8>>,
+    },
+    /// What the node holding a relayed session sends back to the entry.
+    RelayOut {
+        /// The entry's name for the connection.
+        link: u64,
+        /// Numbers this link's items from 0 (as `RelayIn`).
+        seq: u64,
+        /// A frame, a close, or a beat.
+        item: Relayed,
+    },
 }
+
+/// What travels back to the entry of a relayed link.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum Relayed {
+    /// A frame for the client, as the entry writes it.
+    Frame(#[serde(with = "serde_bytes")] Vec<u8>),
+    /// Close the client's connection with this code and reason.
+    Close {
+        /// WebSocket close code.
+        code: u16,
+        /// Why.
+        reason: String,
+    },
+    /// The holding node is alive (sent every [`RELAY_BEAT`] while nothing
+    /// else is): an entry that hears nothing for a few beats gives up.
+    Beat,
+}
+
+/// How often the node holding a relayed session tells the entry it is alive.
+pub const RELAY_BEAT: std::time::Duration = std::time::Duration::from_secs(2);

@@ -20,7 +20,9 @@ pub mod embedded;
 pub mod events;
 pub mod redis;
 
-pub use events::{AckRoute, ChannelEvent, Event, NodeEvent, SessionRef, Topic, UserEvent};
+pub use events::{
+    AckRoute, ChannelEvent, Event, NodeEvent, Relayed, SessionRef, Topic, UserEvent, RELAY_BEAT,
+};
 
 use async_trait::async_trait;
 use rtm_protocol::limits::AttrError;

@@ -1,12 +1,14 @@
 //! The node: what every feature of this process shares — its id, its
-//! settings, the engine it runs on, its sessions, the topics it hears and the
-//! acknowledgements it waits for. Features reach shared state only through
+//! settings, the engine it runs on, its sessions, the topics it hears, the
+//! acknowledgements it waits for and the links it relays for other nodes. Features reach shared state only through
 //! it, and never through each other.
 
 pub mod acks;
+pub mod relays;
 pub mod subscriptions;
 
 pub use acks::{AckWait, Acks};
+pub use relays::Relays;
 pub use subscriptions::Subscriptions;
 
 use crate::config::Config;
@@ -29,6 +31,8 @@ pub struct Node {
     pub subs: Subscriptions,
     /// Acknowledgements this node waits for.
     pub acks: Acks,
+    /// Connections relayed between this node and others.
+    pub relays: Relays,
 }
 
 impl Node {
@@ -39,6 +43,7 @@ impl Node {
             id,
             subs: Subscriptions::new(id, engine.broker.clone()),
             acks: Acks::new(id),
+            relays: Relays::default(),
             sessions: Registry::default(),
             config,
             engine,

@@ -68,7 +68,7 @@ impl Lifecycle {
         let node = &self.node;
         let expires_at = check_credentials(&node.config, &app, &uid, token.as_deref(), Purpose::Login)?;
         let sref = SessionRef { node: node.id, session: node.sessions.next_id() };
-        let resume = format!("{:032x}", rand::random::<u128>());
+        let resume = crate::node::relays::secret(node.id);
         let session = Arc::new(Session::new(sref, app, uid, resume.clone(), outbox.clone()));
         node.sessions.insert(session.clone());
         let user_topic = Topic::user(&session.app, &session.uid);

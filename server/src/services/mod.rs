@@ -122,6 +122,12 @@ impl Sink for Services {
             (Topic::Node(_), Event::Node(NodeEvent::Kick { session, reason })) => {
                 self.lifecycle.kick(session, reason)
             }
+            (Topic::Node(_), Event::Node(NodeEvent::RelayIn { from, link, seq, frame })) => {
+                self.node.relays.deliver_in(from, link, seq, frame)
+            }
+            (Topic::Node(_), Event::Node(NodeEvent::RelayOut { link, seq, item })) => {
+                self.node.relays.deliver_out(link, seq, item)
+            }
             (topic, event) => {
                 tracing::warn!(?topic, ?event, "an event on a topic that does not carry it; dropped")
             }

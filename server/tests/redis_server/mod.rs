@@ -211,3 +211,26 @@ pub fn pong(port: u16) -> bool {
     let mut buf = [0u8; 64];
     matches!(s.read(&mut buf), Ok(n) if buf[..n].starts_with(b"+PONG"))
 }
+
+/// Starts `n` development-mode rtm-server nodes as one cluster on the shared
+/// server (a fresh key prefix), each on its own Redis engine — own
+/// connections, own broker, as separate processes would be. Returns their
+/// ws:// URLs; they stop when the test's runtime ends.
+#[allow(dead_code)] // not every test binary that starts a Redis runs nodes on it
+pub async fn rtm_cluster(n: usize) -> Vec<String> {
+    use rtm_server::config::Config;
+    use rtm_server::engine::redis::{self, RedisOptions};
+    let url = tokio::task::block_in_place(|| shared().url());
+    let prefix = format!("cluster{:016x}", rand::random::<u64>());
+    let mut urls = Vec::new();
+    for _ in 0..n {
+        let config = Config::for_tests();
+        let opts = RedisOptions { prefix: prefix.clone(), ..RedisOptions::from_limits(&url, &config.limits) };
+        let engine = redis::engine(&opts).await.unwrap();
+        assert!(engine.health.ready());
+        let server = rtm_server::Server::bind_on(config, engine).await.unwrap();
+        urls.push(format!("ws://{}/rtm", server.local_addr()));
+        tokio::spawn(server.run(std::future::pending()));
+    }
+    urls
+}
