@@ -249,3 +249,31 @@ fn token_build_007_rejects_unencodable_input() {
     let token = build_007(APP, CERT, &long, 60, 1, 1);
     assert_eq!(verify(&token, APP, CERT, &long, 1), Ok(Grant { expires_at: Some(61) }));
 }
+
+/// The 006 signature runs over `app_id ‖ account ‖ message` with nothing between
+/// them, and the CRCs are not signed. So the last bytes of a longer account can
+/// become the first of the message: a genuine token for "test_user" plus six
+/// characters, built with a salt whose bytes make the longer message parse
+/// (count 2: the original ts and count become a junk privilege, the login
+/// privilege follows), re-packs into a token that signs as "test_user".
+#[test]
+fn token_006_for_a_longer_account_cannot_be_repacked_for_a_prefix_of_it() {
+    let suffix = "123456";
+    let account = format!("{USER}{suffix}");
+    // Salt bytes 2..4 (little-endian) read as the forged privilege count: 2.
+    let genuine = v006::build(APP, CERT, &account, 0x0002_0000, 1_700_000_000, &[(1000, 0)]);
+    let content = BASE64.decode(&genuine[3 + APP.len()..]).unwrap();
+    // content = u16 len ‖ signature(32) ‖ crc_channel ‖ crc_uid ‖ u16 len ‖ message
+    let signature = &content[2..34];
+    let message = &content[44..];
+    let forged_message = [suffix.as_bytes(), message].concat();
+    let mut forged = Vec::new();
+    put_bytes(&mut forged, signature).unwrap();
+    put_u32(&mut forged, crc32fast::hash(USER.as_bytes()));
+    put_u32(&mut forged, crc32fast::hash(b""));
+    put_bytes(&mut forged, &forged_message).unwrap();
+    let forged = token006(&forged);
+    assert_eq!(verify(&genuine, APP, CERT, &account, NOW), Ok(Grant { expires_at: None }), "the genuine one");
+    let got = verify(&forged, APP, CERT, USER, NOW);
+    assert!(matches!(got, Err(TokenError::Malformed(_))), "a forged token must not log in: {got:?}");
+}

@@ -15,7 +15,7 @@
 //! account only as `crc_channel = CRC32(account)`; the account itself is proven by the
 //! signature, which we recompute over the login uid.
 
-use super::bytes::{hmac, privilege, Reader};
+use super::bytes::{hmac, Reader};
 use super::{Grant, TokenError};
 use base64::Engine as _;
 use hmac::Mac;
@@ -28,6 +28,10 @@ const APP_ID_LEN: usize = 32;
 
 /// The RTM login privilege (`kRtmLogin`); its value is an ABSOLUTE unix time, 0 = never.
 const PRIVILEGE_RTM_LOGIN: u16 = 1000;
+
+/// The signed message of an RTM login token: salt, ts, a count of 1, the
+/// privilege and its expiry.
+const RTM_MESSAGE_LEN: usize = 4 + 4 + 2 + 2 + 4;
 
 /// A 006 token taken apart, not yet checked against anything.
 #[derive(Debug)]
@@ -75,16 +79,31 @@ fn parse(token: &str) -> Result<Token006<'_>, TokenError> {
         )));
     }
 
+    // Only the shape `RtmTokenBuilder` makes: salt, ts, and exactly one
+    // privilege, the RTM login. The signature runs over `app_id ‖ account ‖ m`
+    // with no length separators, so a longer message could start with bytes
+    // taken from the end of a longer account: a token for "alice123456" would
+    // re-pack as one for "alice". A message of exactly this length cannot.
+    if message.len() != RTM_MESSAGE_LEN {
+        return Err(TokenError::Malformed(format!(
+            "006 token: the signed message is {} bytes; an RTM login token's is {RTM_MESSAGE_LEN}",
+            message.len()
+        )));
+    }
     let mut m = Reader::new(&message);
     let _salt = m.u32("006 salt")?;
     // `ts` is build time + 24 h; the RTM login privilege, not `ts`, bounds an RTM
     // session, so it is parsed for structure only.
     let _ts = m.u32("006 ts")?;
     let privileges = m.privileges("006 privileges")?;
-    // Bytes after the map are inside the signed message; the official parser ignores
-    // them, and so do we (the signature still covers them).
-    let login_expire_ts = privilege(&privileges, PRIVILEGE_RTM_LOGIN)
-        .ok_or_else(|| TokenError::Malformed("006 token grants no RTM login privilege (1000)".into()))?;
+    let login_expire_ts = match privileges[..] {
+        [(PRIVILEGE_RTM_LOGIN, expire_ts)] => expire_ts,
+        _ => {
+            return Err(TokenError::Malformed(
+                "006 token: an RTM login token grants exactly one privilege, the RTM login (1000)".into(),
+            ))
+        }
+    };
 
     Ok(Token006 { app_id, signature, crc_channel, crc_uid, message, login_expire_ts })
 }
