@@ -112,3 +112,37 @@ async fn resume_needs_the_right_secret_and_user() {
     };
     assert_eq!(c.request(wrong_secret).await.unwrap_err().code, 2);
 }
+
+#[tokio::test]
+async fn a_resume_from_an_impossible_position_is_refused_and_harms_nobody() {
+    let url = start_server().await;
+    let (a, resume) = TestClient::login_with(&url, "app", "alice", None).await;
+    let mut b = TestClient::login(&url, "app", "bob").await;
+    a.cut();
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    for last_seq in [u64::MAX, u64::MAX - 1, 1 << 63] {
+        let mut a = TestClient::connect(&url).await;
+        let req = Request::Resume {
+            app_id: "app".into(),
+            uid: "alice".into(),
+            token: None,
+            resume: resume.clone(),
+            last_seq,
+        };
+        let r = within(5, "the refusal", a.request(req)).await;
+        assert_eq!(r.map_err(|e| e.code), Err(2), "last_seq {last_seq}: log in again");
+    }
+    // The session is intact: a message to alice waits in it, and a real resume gets it.
+    b.send_frame(Request::SendPeer { peer: "alice".into(), payload: text("still here"), offline: false })
+        .await;
+    let mut a = TestClient::connect(&url).await;
+    let req = Request::Resume { app_id: "app".into(), uid: "alice".into(), token: None, resume, last_seq: 0 };
+    assert!(matches!(within(5, "the resume", a.request(req)).await, Ok(Reply::Resumed { .. })));
+    let got = a
+        .wait_for(5, "bob's message", |p| match p {
+            Push::PeerMessage { payload, .. } => Some(payload),
+            _ => None,
+        })
+        .await;
+    assert_eq!(got, text("still here"));
+}

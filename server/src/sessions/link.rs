@@ -65,7 +65,9 @@ impl Link {
             return Err(AttachError::Ended);
         }
         let oldest = self.replay.front().map_or(self.next_seq, |(seq, _)| *seq);
-        if last_seq + 1 < oldest || last_seq >= self.next_seq {
+        // `last_seq` comes from the client: any value must be harmless here,
+        // under the lock every push to this session takes (no `+ 1` on it).
+        if last_seq >= self.next_seq || last_seq < oldest - 1 {
             return Err(AttachError::Gap);
         }
         if let Some(old) = self.outbox.take() {
@@ -169,6 +171,7 @@ mod tests {
         }
         assert_eq!(link.attach(outbox.clone(), 0, first()), Err(AttachError::Gap), "the first are gone");
         assert_eq!(link.attach(outbox.clone(), 10_000, first()), Err(AttachError::Gap), "from the future");
+        assert_eq!(link.attach(outbox.clone(), u64::MAX, first()), Err(AttachError::Gap), "no overflow");
         assert!(link.attach(outbox, (REPLAY_PUSHES + 10) as u64, first()).is_ok(), "nothing missed");
     }
 
