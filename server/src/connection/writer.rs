@@ -47,7 +47,7 @@ pub(crate) async fn write_loop(
             biased;
             frame = out.recv() => match frame {
                 Some(item) => {
-                    if !sink.send(wire(item)).await {
+                    if !send(&mut sink, item).await {
                         return;
                     }
                 }
@@ -57,7 +57,7 @@ pub(crate) async fn write_loop(
         }
     }
     while let Ok(item) = out.try_recv() {
-        if !sink.send(wire(item)).await {
+        if !send(&mut sink, item).await {
             return;
         }
     }
@@ -65,11 +65,19 @@ pub(crate) async fn write_loop(
     sink.close(reason).await;
 }
 
-/// The bytes of one queued item.
-fn wire(item: Outbound) -> Bytes {
+/// Sends one queued item (a replay is many frames); false when the other side is gone.
+async fn send(sink: &mut impl FrameSink, item: Outbound) -> bool {
     match item {
-        Outbound::Frame(bytes) => bytes,
-        Outbound::Push { seq, body } => push_frame(seq, &body).into(),
+        Outbound::Frame(bytes) => sink.send(bytes).await,
+        Outbound::Push { seq, body } => sink.send(push_frame(seq, &body).into()).await,
+        Outbound::Replay(pushes) => {
+            for (seq, body) in pushes {
+                if !sink.send(push_frame(seq, &body).into()).await {
+                    return false;
+                }
+            }
+            true
+        }
     }
 }
 

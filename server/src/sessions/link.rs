@@ -74,8 +74,9 @@ impl Link {
             old.close(close::REPLACED, "session resumed on a newer connection");
         }
         outbox.send(first);
-        for (seq, body) in self.replay.iter().filter(|(seq, _)| *seq > last_seq) {
-            outbox.send(Outbound::Push { seq: *seq, body: body.clone() });
+        let missed: Vec<_> = self.replay.iter().filter(|(seq, _)| *seq > last_seq).cloned().collect();
+        if !missed.is_empty() {
+            outbox.send(Outbound::Replay(missed));
         }
         self.outbox = Some(outbox);
         self.generation += 1;
@@ -128,8 +129,10 @@ mod tests {
     fn seqs(rx: &mut mpsc::Receiver<Outbound>) -> Vec<u64> {
         let mut v = Vec::new();
         while let Ok(item) = rx.try_recv() {
-            if let Outbound::Push { seq, .. } = item {
-                v.push(seq);
+            match item {
+                Outbound::Push { seq, .. } => v.push(seq),
+                Outbound::Replay(pushes) => v.extend(pushes.iter().map(|(seq, _)| *seq)),
+                Outbound::Frame(_) => {}
             }
         }
         v

@@ -22,6 +22,9 @@ pub enum Outbound {
         /// The encoded push, shared by every recipient of a fan-out.
         body: Bytes,
     },
+    /// The pushes a resumed client missed, in order: one item, so a replay
+    /// as long as the ring fits a queue however short.
+    Replay(Vec<(u64, Bytes)>),
 }
 
 impl Outbound {
@@ -79,8 +82,14 @@ impl Outbox {
     }
 
     /// Queues a frame. A full queue means the client is not reading: the
-    /// connection is ended rather than buffered without bound.
+    /// connection is ended rather than buffered without bound. Once it is
+    /// ending, nothing more is queued: a push that came after a dropped one
+    /// would reach the client after a gap in the numbering, and the client
+    /// would resume past what it never got.
     pub fn send(&self, item: Outbound) -> bool {
+        if self.kill.borrow().is_some() {
+            return false;
+        }
         match self.out.try_send(item) {
             Ok(()) => true,
             Err(mpsc::error::TrySendError::Full(_)) => {
@@ -105,5 +114,27 @@ impl Outbox {
             *cur = Some(CloseReason { code, reason: reason.to_owned() });
             true
         });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn push(seq: u64) -> Outbound {
+        Outbound::Push { seq, body: Bytes::from_static(b"p") }
+    }
+
+    #[test]
+    fn after_a_dropped_frame_nothing_more_is_queued() {
+        let (outbox, mut rx, kill) = Outbox::new(2);
+        assert!(outbox.send(push(1)) && outbox.send(push(2)));
+        assert!(!outbox.send(push(3)), "full: dropped");
+        assert_eq!(kill.borrow().as_ref().map(|r| r.code), Some(close::SLOW_CONSUMER));
+        // The writer drains one; a later push must not slip in behind the hole.
+        assert!(matches!(rx.try_recv(), Ok(Outbound::Push { seq: 1, .. })));
+        assert!(!outbox.send(push(4)), "queued after a hole");
+        assert!(matches!(rx.try_recv(), Ok(Outbound::Push { seq: 2, .. })));
+        assert!(rx.try_recv().is_err());
     }
 }

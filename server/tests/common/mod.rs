@@ -121,6 +121,19 @@ impl TestClient {
         TestClient { ws, next_id: 1, pushes: Vec::new() }
     }
 
+    /// Connects with a tiny receive buffer, so that a client that reads
+    /// slowly soon backs up into the server's outbound queue.
+    pub async fn connect_narrow(url: &str) -> TestClient {
+        let mut req = url.into_client_request().unwrap();
+        req.headers_mut().insert("Sec-WebSocket-Protocol", rtm_protocol::SUBPROTOCOL.parse().unwrap());
+        let addr = req.uri().authority().unwrap().as_str().parse().unwrap();
+        let socket = tokio::net::TcpSocket::new_v4().unwrap();
+        socket.set_recv_buffer_size(4096).unwrap();
+        let stream = socket.connect(addr).await.unwrap();
+        let (ws, _) = tokio_tungstenite::client_async(req, MaybeTlsStream::Plain(stream)).await.unwrap();
+        TestClient { ws, next_id: 1, pushes: Vec::new() }
+    }
+
     pub async fn login(url: &str, app: &str, uid: &str) -> TestClient {
         Self::login_with(url, app, uid, None).await.0
     }
