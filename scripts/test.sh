@@ -12,24 +12,29 @@
 #               tests/*.rs) with RTM_TEST_URL=ws://IP:PORT/rtm (the server), RTM_TEST_PROXY_URL
 #               (the proxy) and RTM_TEST_CONTROL=http://127.0.0.1:CPORT (the control API)
 #               (last line "browser: N passed, ...")
-#   4 sdk-build scripts/build-sdk.sh (release pkg/, www/pkg) — 1 check
+#   4 cluster   scripts/test-cluster.sh: the cluster suites tests/browser_cluster*.rs against two
+#               rtm-server nodes on one Redis behind a load balancer (tests/harness/cluster.mjs,
+#               started and stopped by that script), with RTM_TEST_NODE1, RTM_TEST_NODE2,
+#               RTM_TEST_BALANCER and RTM_TEST_CLUSTER_CONTROL (last line "cluster: N passed, ...")
+#   5 sdk-build scripts/build-sdk.sh (release pkg/, www/pkg) — 1 check
 #     types     npx tsc --noEmit -p tests/types — 1 check (skipped if no tsconfig.json): usage.ts,
 #               agora-app.ts (an agora-rtm-sdk 1.5.1 program) and wrong-listeners.ts against pkg/
 #     types-agora npx tsc --noEmit -p tests/types/tsconfig.agora.json — 1 check: agora-app.ts
 #               against agora-rtm-sdk 1.5.1's own typings (it is valid Agora code)
 #     size      bench/sdk-size.sh --no-build: pkg/index.js gzipped within the budget
 #               (last line "size: N passed, M failed")
-#   5 e2e       node tests/e2e/run.mjs against a fresh harness (its own rtm-server, files in
+#   6 e2e       node tests/e2e/run.mjs against a fresh harness (its own rtm-server, files in
 #               .test-out/e2e/) with RTM_SERVER_URL=http://IP:PORT (that server, serving www/) and
 #               RTM_TEST_CONTROL (its control API, to restart the server mid-test)
 #               (last line "e2e: N passed, M failed")
-#   6 examples  scripts/test-examples.sh: npm pack of pkg/, the example apps (examples/: Vite + TS,
+#   7 examples  scripts/test-examples.sh: npm pack of pkg/, the example apps (examples/: Vite + TS,
 #               webpack 5, webpack 4, plain pages, Vite's dev server) built and run in Chromium
 #               against their own rtm-servers (last line "examples: N passed, M failed")
 # A stage that cannot run (build error, timeout, server down) counts as 1 failed. Each stage's
 # output is shown and kept in .test-out/<stage>.log; the browser stage's harness logs to
 # .test-out/control.log and its server to .test-out/server.log, the e2e stage's to
-# .test-out/e2e-control.log and .test-out/e2e/server.log.
+# .test-out/e2e-control.log and .test-out/e2e/server.log, the cluster stage's to
+# .test-out/cluster-control.log and .test-out/cluster/ (redis.log, node1.log, node2.log).
 # Expects scripts/setup.sh --test to have run. Every stage runs under `timeout`.
 set -euo pipefail
 
@@ -43,6 +48,7 @@ rm -rf "$OUT"/*.log "$OUT/e2e"
 # Upper bounds in seconds (a hung stage must not hang CI); override through the environment.
 T_NATIVE="${RTM_T_NATIVE:-1800}"    # includes compiling the workspace
 T_BROWSER="${RTM_T_BROWSER:-900}"   # includes compiling the wasm tests
+T_CLUSTER="${RTM_T_CLUSTER:-600}"   # the cluster suites: compiling them, Redis, two nodes, faults
 T_SDK="${RTM_T_SDK:-900}"          # release SDK build; also bounds the server build
 T_TYPES="${RTM_T_TYPES:-300}"
 T_E2E="${RTM_T_E2E:-600}"
@@ -176,17 +182,17 @@ start_control() {
 }
 
 # --- 1. native tests ----------------------------------------------------------------------------
-step "stage 1/6: native tests (cargo test --workspace)"
+step "stage 1/7: native tests (cargo test --workspace)"
 libtest_stage native "$T_NATIVE" cargo test --workspace --no-fail-fast
 
 # --- 2. server ----------------------------------------------------------------------------------
-step "stage 2/6: build rtm-server and start the test harness (tests/harness/control.mjs)"
+step "stage 2/7: build rtm-server and start the test harness (tests/harness/control.mjs)"
 SERVER_BUILT=0 CONTROL_OK=0
 run_logged server-build "$T_SDK" cargo build -p rtm-server && SERVER_BUILT=1
 [[ $SERVER_BUILT == 1 ]] && start_control && CONTROL_OK=1
 
 # --- 3. browser tests ---------------------------------------------------------------------------
-step "stage 3/6: browser tests (wasm-pack test --headless --chrome, one run per test target)"
+step "stage 3/7: browser tests (wasm-pack test --headless --chrome, one run per test target)"
 if [[ $CONTROL_OK == 1 ]]; then
   summary_stage browser "$T_BROWSER" env RTM_TEST_URL="$TEST_URL" RTM_TEST_PROXY_URL="$PROXY_URL" \
     RTM_TEST_CONTROL="$CONTROL_URL" bash scripts/test-browser.sh
@@ -196,8 +202,16 @@ else
 fi
 stop_control
 
-# --- 4. release SDK + TypeScript check ----------------------------------------------------------
-step "stage 4/6: release SDK build and TypeScript check"
+# --- 4. cluster tests ---------------------------------------------------------------------------
+step "stage 4/7: cluster tests (scripts/test-cluster.sh: two rtm-server nodes on one Redis)"
+if [[ $SERVER_BUILT != 1 ]]; then
+  broken cluster "rtm-server did not build, see .test-out/server-build.log"
+else
+  summary_stage cluster "$T_CLUSTER" env RTM_SKIP_SERVER_BUILD=1 bash scripts/test-cluster.sh
+fi
+
+# --- 5. release SDK + TypeScript check ----------------------------------------------------------
+step "stage 5/7: release SDK build and TypeScript check"
 SDK_OK=0
 if run_logged sdk-build "$T_SDK" bash scripts/build-sdk.sh; then
   SDK_OK=1; record sdk-build 1 0
@@ -226,8 +240,8 @@ else
   summary_stage size "$T_TYPES" bash bench/sdk-size.sh --no-build
 fi
 
-# --- 5. Playwright end-to-end -------------------------------------------------------------------
-step "stage 5/6: end-to-end tests (node tests/e2e/run.mjs)"
+# --- 6. Playwright end-to-end -------------------------------------------------------------------
+step "stage 6/7: end-to-end tests (node tests/e2e/run.mjs)"
 if [[ ! -f tests/e2e/run.mjs ]]; then
   skipped e2e "tests/e2e/run.mjs does not exist"
 elif [[ $SDK_OK != 1 ]]; then
@@ -243,8 +257,8 @@ else
   stop_control
 fi
 
-# --- 6. example apps ----------------------------------------------------------------------------
-step "stage 6/6: example apps (scripts/test-examples.sh)"
+# --- 7. example apps ----------------------------------------------------------------------------
+step "stage 7/7: example apps (scripts/test-examples.sh)"
 if [[ $SDK_OK != 1 ]]; then
   broken examples "needs the SDK build"
 else

@@ -4,88 +4,12 @@
 #![cfg(target_arch = "wasm32")]
 
 mod support;
-use js_sys::{Array, Object, Promise};
+use support::attributes::*;
 use support::*;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
-
-#[wasm_bindgen]
-extern "C" {
-    #[wasm_bindgen(method, js_name = setLocalUserAttributes)]
-    fn set_local_user_attributes(this: &Client, attrs: &JsValue) -> Promise;
-    #[wasm_bindgen(method, js_name = addOrUpdateLocalUserAttributes)]
-    fn add_or_update_local_user_attributes(this: &Client, attrs: &JsValue) -> Promise;
-    #[wasm_bindgen(method, js_name = deleteLocalUserAttributesByKeys)]
-    fn delete_local_user_attributes_by_keys(this: &Client, keys: &JsValue) -> Promise;
-    #[wasm_bindgen(method, js_name = clearLocalUserAttributes)]
-    fn clear_local_user_attributes(this: &Client) -> Promise;
-    #[wasm_bindgen(method, js_name = getUserAttributes)]
-    fn get_user_attributes(this: &Client, uid: &JsValue) -> Promise;
-    #[wasm_bindgen(method, js_name = getUserAttributesByKeys)]
-    fn get_user_attributes_by_keys(this: &Client, uid: &JsValue, keys: &JsValue) -> Promise;
-    #[wasm_bindgen(method, js_name = setChannelAttributes)]
-    fn set_channel_attributes(this: &Client, ch: &JsValue, attrs: &JsValue, opts: &JsValue) -> Promise;
-    #[wasm_bindgen(method, js_name = addOrUpdateChannelAttributes)]
-    fn add_or_update_channel_attributes(
-        this: &Client,
-        ch: &JsValue,
-        attrs: &JsValue,
-        opts: &JsValue,
-    ) -> Promise;
-    #[wasm_bindgen(method, js_name = deleteChannelAttributesByKeys)]
-    fn delete_channel_attributes_by_keys(
-        this: &Client,
-        ch: &JsValue,
-        keys: &JsValue,
-        opts: &JsValue,
-    ) -> Promise;
-    #[wasm_bindgen(method, js_name = clearChannelAttributes)]
-    fn clear_channel_attributes(this: &Client, ch: &JsValue, opts: &JsValue) -> Promise;
-    #[wasm_bindgen(method, js_name = getChannelAttributes)]
-    fn get_channel_attributes(this: &Client, ch: &JsValue) -> Promise;
-    #[wasm_bindgen(method, js_name = getChannelAttributesByKeys)]
-    fn get_channel_attributes_by_keys(this: &Client, ch: &JsValue, keys: &JsValue) -> Promise;
-}
-
-fn map(pairs: &[(&str, &str)]) -> JsValue {
-    obj(&pairs.iter().map(|(k, v)| (*k, JsValue::from_str(v))).collect::<Vec<_>>())
-}
-
-fn keys(list: &[&str]) -> JsValue {
-    list.iter().map(|s| JsValue::from_str(s)).collect::<Array>().into()
-}
-
-/// `{key: value}` as sorted "k=v" strings.
-fn flat(value: &JsValue) -> Vec<String> {
-    let mut v: Vec<String> = Object::entries(value.unchecked_ref::<Object>())
-        .iter()
-        .map(|e| {
-            let e: Array = e.unchecked_into();
-            format!(
-                "{}={}",
-                e.get(0).as_string().unwrap(),
-                e.get(1).as_string().unwrap_or_else(|| "?".into())
-            )
-        })
-        .collect();
-    v.sort();
-    v
-}
-
-/// `{key: {value, ...}}` as sorted "k=v" strings.
-fn values(value: &JsValue) -> Vec<String> {
-    let mut v: Vec<String> = Object::entries(value.unchecked_ref::<Object>())
-        .iter()
-        .map(|e| {
-            let e: Array = e.unchecked_into();
-            format!("{}={}", e.get(0).as_string().unwrap(), get(&e.get(1), "value").as_string().unwrap())
-        })
-        .collect();
-    v.sort();
-    v
-}
 
 const NOTIFY: &str = "enableNotificationToChannelMembers";
 
@@ -103,9 +27,9 @@ async fn user_attributes_can_be_written_read_by_others_and_go_at_logout() {
         flat(&settle(b.get_user_attributes(&me)).await.unwrap()),
         ["avatar=cat.png", "mood=ok", "status=free"]
     );
-    let some = settle(b.get_user_attributes_by_keys(&me, &keys(&["status", "nope"]))).await.unwrap();
+    let some = settle(b.get_user_attributes_by_keys(&me, &ids(&["status", "nope"]))).await.unwrap();
     assert_eq!(flat(&some), ["status=free"]);
-    settle(a.delete_local_user_attributes_by_keys(&keys(&["avatar"]))).await.unwrap();
+    settle(a.delete_local_user_attributes_by_keys(&ids(&["avatar"]))).await.unwrap();
     assert_eq!(flat(&settle(a.get_user_attributes(&me)).await.unwrap()), ["mood=ok", "status=free"]);
     settle(a.set_local_user_attributes(&map(&[("only", "this")]))).await.unwrap();
     assert_eq!(flat(&settle(a.get_user_attributes(&me)).await.unwrap()), ["only=this"], "set replaces");
@@ -137,10 +61,10 @@ async fn channel_attributes_without_joining_record_who_and_when() {
         "lastUpdateTs is the write time: {ts}"
     );
     settle(b.add_or_update_channel_attributes(&ch, &map(&[("turn", "b")]), &none)).await.unwrap();
-    let attrs = settle(a.get_channel_attributes_by_keys(&ch, &keys(&["turn"]))).await.unwrap();
+    let attrs = settle(a.get_channel_attributes_by_keys(&ch, &ids(&["turn"]))).await.unwrap();
     assert_eq!(values(&attrs), ["turn=b"]);
     assert_eq!(get(&get(&attrs, "turn"), "lastUpdateUserId").as_string(), Some(b_uid));
-    settle(a.delete_channel_attributes_by_keys(&ch, &keys(&["turn"]), &none)).await.unwrap();
+    settle(a.delete_channel_attributes_by_keys(&ch, &ids(&["turn"]), &none)).await.unwrap();
     assert_eq!(values(&settle(b.get_channel_attributes(&ch)).await.unwrap()), ["topic=rust"]);
     settle(a.clear_channel_attributes(&ch, &none)).await.unwrap();
     assert!(values(&settle(b.get_channel_attributes(&ch)).await.unwrap()).is_empty());
@@ -161,7 +85,7 @@ async fn members_are_told_only_when_asked() {
     settle(writer.add_or_update_channel_attributes(&ch, &map(&[("b", "2")]), &loud)).await.unwrap();
     let calls = updates.wait_for(1).await;
     assert_eq!(values(&calls[0].get(0)), ["a=1", "b=2"], "the full set, not just the change");
-    settle(writer.delete_channel_attributes_by_keys(&ch, &keys(&["a"]), &JsValue::UNDEFINED)).await.unwrap();
+    settle(writer.delete_channel_attributes_by_keys(&ch, &ids(&["a"]), &JsValue::UNDEFINED)).await.unwrap();
     settle(writer.clear_channel_attributes(&ch, &loud)).await.unwrap();
     let calls = updates.wait_for(2).await;
     assert!(values(&calls[1].get(0)).is_empty(), "cleared: an empty set");

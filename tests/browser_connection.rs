@@ -10,18 +10,6 @@ use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
 
-fn text(s: &str) -> JsValue {
-    obj(&[("text", s.into())])
-}
-
-fn texts(calls: &[js_sys::Array]) -> Vec<String> {
-    calls.iter().map(|a| get(&a.get(0), "text").as_string().unwrap_or_default()).collect()
-}
-
-async fn login(c: &Client, uid: &str) {
-    settle(c.login(&obj(&[("uid", uid.into())]))).await.expect("login");
-}
-
 #[wasm_bindgen_test]
 async fn a_cut_link_resumes_with_every_missed_message_once_in_order() {
     let (app, room) = (unique("app"), unique("room"));

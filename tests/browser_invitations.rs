@@ -3,99 +3,12 @@
 #![cfg(target_arch = "wasm32")]
 
 mod support;
+use support::invitations::*;
 use support::*;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
-
-#[wasm_bindgen]
-extern "C" {
-    #[wasm_bindgen(method, catch, js_name = createLocalInvitation)]
-    fn create_local_invitation(this: &Client, callee: &JsValue) -> Result<Invitation, JsValue>;
-
-    /// A LocalInvitation or a RemoteInvitation: the same calls, structurally.
-    #[derive(Clone)]
-    type Invitation;
-    #[wasm_bindgen(method, getter)]
-    fn state(this: &Invitation) -> String;
-    #[wasm_bindgen(method, getter)]
-    fn response(this: &Invitation) -> String;
-    #[wasm_bindgen(method, catch, setter)]
-    fn set_response(this: &Invitation, v: &JsValue) -> Result<(), JsValue>;
-    #[wasm_bindgen(method, getter)]
-    fn content(this: &Invitation) -> String;
-    #[wasm_bindgen(method, catch, setter)]
-    fn set_content(this: &Invitation, v: &JsValue) -> Result<(), JsValue>;
-    #[wasm_bindgen(method, getter, js_name = channelId)]
-    fn channel_id(this: &Invitation) -> String;
-    #[wasm_bindgen(method, setter, js_name = channelId)]
-    fn set_channel_id(this: &Invitation, v: &str);
-    #[wasm_bindgen(method, getter, js_name = callerId)]
-    fn caller_id(this: &Invitation) -> String;
-    #[wasm_bindgen(method, getter, js_name = calleeId)]
-    fn callee_id(this: &Invitation) -> String;
-    #[wasm_bindgen(method, catch)]
-    fn send(this: &Invitation) -> Result<(), JsValue>;
-    #[wasm_bindgen(method, catch)]
-    fn cancel(this: &Invitation) -> Result<(), JsValue>;
-    #[wasm_bindgen(method, catch)]
-    fn accept(this: &Invitation) -> Result<(), JsValue>;
-    #[wasm_bindgen(method, catch)]
-    fn refuse(this: &Invitation) -> Result<(), JsValue>;
-    #[wasm_bindgen(method, js_name = on)]
-    fn inv_on(this: &Invitation, event: &str, listener: &JsValue) -> JsValue;
-}
-
-const LOCAL_EVENTS: [&str; 5] = [
-    "LocalInvitationReceivedByPeer",
-    "LocalInvitationAccepted",
-    "LocalInvitationRefused",
-    "LocalInvitationCanceled",
-    "LocalInvitationFailure",
-];
-const REMOTE_EVENTS: [&str; 4] = [
-    "RemoteInvitationAccepted",
-    "RemoteInvitationRefused",
-    "RemoteInvitationCanceled",
-    "RemoteInvitationFailure",
-];
-
-/// Every event of an invitation as "Name(arg)", in order.
-struct Events {
-    /// Kept alive as long as the recorder: the invitation calls them.
-    _listeners: Vec<Closure<dyn FnMut(JsValue)>>,
-    log: std::rc::Rc<std::cell::RefCell<Vec<String>>>,
-}
-
-impl Events {
-    fn watch(inv: &Invitation, names: &[&'static str]) -> Events {
-        let log: std::rc::Rc<std::cell::RefCell<Vec<String>>> = Default::default();
-        let mut listeners = Vec::new();
-        for &name in names {
-            let log = log.clone();
-            let f = Closure::<dyn FnMut(JsValue)>::new(move |arg: JsValue| {
-                let arg = arg.as_string().map(|a| format!("({a})")).unwrap_or_default();
-                log.borrow_mut().push(format!("{name}{arg}"));
-            });
-            inv.inv_on(name, f.as_ref().unchecked_ref());
-            listeners.push(f);
-        }
-        Events { _listeners: listeners, log }
-    }
-    fn list(&self) -> Vec<String> {
-        self.log.borrow().clone()
-    }
-    async fn wait(&self, n: usize) -> Vec<String> {
-        eventually(&format!("{n} invitation events"), || self.log.borrow().len() >= n).await;
-        self.list()
-    }
-}
-
-/// The callee's received invitations, in order.
-async fn received(rec: &Recorder, n: usize) -> Vec<Invitation> {
-    rec.wait_for(n).await.iter().map(|a| a.get(0).unchecked_into::<Invitation>()).collect()
-}
 
 fn code(err: JsValue) -> u32 {
     get(&err, "code").as_f64().expect("a coded error") as u32

@@ -10,10 +10,6 @@ use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
 
-fn has_peer_received(result: &JsValue) -> bool {
-    get(result, "hasPeerReceived").as_bool().expect("hasPeerReceived is a boolean")
-}
-
 #[wasm_bindgen_test]
 async fn text_and_raw_reach_the_peer_and_are_acknowledged() {
     let app = unique("app");

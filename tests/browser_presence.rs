@@ -3,37 +3,16 @@
 #![cfg(target_arch = "wasm32")]
 
 mod support;
-use js_sys::{Array, Object};
+use js_sys::Array;
 use support::*;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
 
-fn ids(list: &[&str]) -> JsValue {
-    list.iter().map(|s| JsValue::from_str(s)).collect::<Array>().into()
-}
-
 /// Every (peer, state) reported, in order, one event after another.
 fn changes(r: &Recorder) -> Vec<String> {
-    let mut out = Vec::new();
-    for call in r.calls() {
-        let status = call.get(0);
-        let mut keys: Vec<String> =
-            Object::keys(status.unchecked_ref::<Object>()).iter().map(|k| k.as_string().unwrap()).collect();
-        keys.sort();
-        out.push(
-            keys.iter()
-                .map(|k| format!("{k}={}", get(&status, k).as_string().unwrap()))
-                .collect::<Vec<_>>()
-                .join(","),
-        );
-    }
-    out
-}
-
-async fn login(c: &Client, uid: &str) {
-    settle(c.login(&obj(&[("uid", uid.into())]))).await.expect("login");
+    r.calls().iter().map(|call| statuses(&call.get(0)).join(",")).collect()
 }
 
 #[wasm_bindgen_test]

@@ -7,9 +7,54 @@
 // once) new connections for a while, like a network that stays down.
 //
 // Normal closes pass through gracefully (FIN after the pending bytes, so a server's close frame
-// still arrives); an error on one side (reset, refused upstream) destroys the other side.
+// still arrives); an error on one side (reset, refused upstream) destroys the other side. The
+// piping and cutting (pipePair, cut, listenLocal) are exported for the cluster's load balancer
+// (balancer.mjs), whose connections must fail exactly like these.
 
 import net from 'node:net';
+
+/**
+ * Pipes `client` and `upstream` into each other and adds the pair (with `extra`'s fields) to
+ * `pairs` until both sides have closed. Returns the pair.
+ */
+export function pipePair(pairs, client, upstream, extra = {}) {
+  client.setNoDelay(true);
+  upstream.setNoDelay(true);
+  const pair = { ...extra, client, upstream, open: 2 };
+  pairs.add(pair);
+  const closed = (other) => (hadError) => {
+    if (hadError) other.destroy();
+    else other.end();
+    if (--pair.open === 0) pairs.delete(pair);
+  };
+  client.on('close', closed(upstream));
+  upstream.on('close', closed(client));
+  client.pipe(upstream);
+  upstream.pipe(client);
+  return pair;
+}
+
+/** Destroys both sides of every pair in `pairs` that `which` selects (all by default), like a
+ *  network failure; returns how many. */
+export function cut(pairs, which = () => true) {
+  let n = 0;
+  for (const pair of [...pairs]) {
+    if (!which(pair)) continue;
+    pair.client.destroy();
+    pair.upstream.destroy();
+    pairs.delete(pair);
+    n++;
+  }
+  return n;
+}
+
+/** Starts `server` listening on a free 127.0.0.1 port. */
+export function listenLocal(server) {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', resolve);
+  });
+}
 
 /**
  * Listens on 127.0.0.1 (a free port) and forwards to 127.0.0.1:`targetPort`.
@@ -27,38 +72,16 @@ export async function startProxy(targetPort) {
     }
     const upstream = net.connect({ host: '127.0.0.1', port: targetPort });
     upstream.on('error', () => {});
-    client.setNoDelay(true);
-    upstream.setNoDelay(true);
-    const pair = { client, upstream, open: 2 };
-    pairs.add(pair);
-    const closed = (other) => (hadError) => {
-      if (hadError) other.destroy();
-      else other.end();
-      if (--pair.open === 0) pairs.delete(pair);
-    };
-    client.on('close', closed(upstream));
-    upstream.on('close', closed(client));
-    client.pipe(upstream);
-    upstream.pipe(client);
+    pipePair(pairs, client, upstream);
   });
-
-  await new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', resolve);
-  });
+  await listenLocal(server);
 
   return {
     port: server.address().port,
     /** Destroys every proxied connection; refuses new ones for `downMs`. Returns how many. */
     sever(downMs = 0) {
       refuseUntil = downMs > 0 ? Date.now() + downMs : 0;
-      const n = pairs.size;
-      for (const { client, upstream } of pairs) {
-        client.destroy();
-        upstream.destroy();
-      }
-      pairs.clear();
-      return n;
+      return cut(pairs);
     },
     /** Stops forwarding on every live connection without closing it: a network
      *  that silently died, which only a keepalive can notice. Returns how many. */
@@ -73,10 +96,7 @@ export async function startProxy(targetPort) {
     },
     live: () => pairs.size,
     close() {
-      for (const { client, upstream } of pairs) {
-        client.destroy();
-        upstream.destroy();
-      }
+      cut(pairs);
       return new Promise((resolve) => server.close(() => resolve()));
     },
   };

@@ -1,9 +1,14 @@
 //! Helpers for the browser suites: the SDK's JS surface as apps see it (typed
 //! bindings to the objects `AgoraRTM.createInstance` returns), a recorder for
-//! events, and a few awaits with timeouts.
+//! events, and a few awaits with timeouts. The attribute and invitation
+//! surfaces are in `attributes` and `invitations`; the cluster suites add
+//! tests/cluster/mod.rs on top of this.
 #![allow(dead_code)]
 // The harness passes URLs at build time; a missing one is a clear failure at run time.
 #![allow(clippy::option_env_unwrap, clippy::type_complexity)]
+
+pub mod attributes;
+pub mod invitations;
 
 use gloo_timers::future::TimeoutFuture;
 use js_sys::{Array, Function, Object, Promise, Reflect};
@@ -82,23 +87,29 @@ extern "C" {
 }
 
 #[wasm_bindgen(inline_js = r#"
-export async function controlFetch(url, method) {
+export async function fetchText(url, method) {
   const r = await fetch(url, { method });
   const text = await r.text();
   if (!r.ok) throw new Error(`${method} ${url}: HTTP ${r.status} ${text}`);
   return text;
 }"#)]
 extern "C" {
-    #[wasm_bindgen(catch, js_name = controlFetch)]
-    async fn control_fetch(url: &str, method: &str) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(catch, js_name = fetchText)]
+    async fn fetch_text(url: &str, method: &str) -> Result<JsValue, JsValue>;
+}
+
+/// `method url` over fetch(); the body of a 2xx answer. Anything else fails
+/// the test, naming the request: how the suites call a harness's control API.
+pub async fn http(method: &str, url: &str) -> String {
+    let result = fetch_text(url, method).await;
+    result.unwrap_or_else(|e| panic!("{method} {url}: {e:?}")).as_string().unwrap_or_default()
 }
 
 /// Calls the test harness's control server (tests/harness/control.mjs):
 /// `control("POST", "/restart")`, `control("GET", "/token?kind=007&uid=u")`.
 pub async fn control(method: &str, path: &str) -> String {
     let base = option_env!("RTM_TEST_CONTROL").expect("RTM_TEST_CONTROL: run through `npm test`");
-    let result = control_fetch(&format!("{base}{path}"), method).await;
-    result.unwrap_or_else(|e| panic!("control {method} {path}: {e:?}")).as_string().unwrap_or_default()
+    http(method, &format!("{base}{path}")).await
 }
 
 /// The server URL through the harness's proxy, whose connections the control
@@ -109,8 +120,7 @@ pub fn proxy_url() -> &'static str {
 
 /// A client of `app` connected through the proxy.
 pub fn proxied_client(app: &str) -> Client {
-    let config = obj(&[("serverUrl", proxy_url().into())]);
-    agora().create_instance(&app.into(), &config).expect("createInstance")
+    client_at(app, proxy_url())
 }
 
 /// The rtm-server under test (set by the harness at build time).
@@ -142,17 +152,61 @@ pub fn get(value: &JsValue, key: &str) -> JsValue {
     Reflect::get(value, &key.into()).unwrap()
 }
 
+/// A client of `app` whose `serverUrl` is `url`.
+pub fn client_at(app: &str, url: &str) -> Client {
+    agora().create_instance(&app.into(), &obj(&[("serverUrl", url.into())])).expect("createInstance")
+}
+
 /// A client of `app` pointed at the test server.
 pub fn client(app: &str) -> Client {
-    let config = obj(&[("serverUrl", server_url().into())]);
-    agora().create_instance(&app.into(), &config).expect("createInstance")
+    client_at(app, server_url())
+}
+
+/// Logs `c` in as `uid` (no token), failing the test if that fails.
+pub async fn login(c: &Client, uid: &str) {
+    settle(c.login(&obj(&[("uid", uid.into())]))).await.unwrap_or_else(|e| panic!("login {uid}: {e:?}"));
 }
 
 /// A client of `app`, logged in as `uid`.
 pub async fn logged_in(app: &str, uid: &str) -> Client {
     let c = client(app);
-    settle(c.login(&obj(&[("uid", uid.into())]))).await.expect("login");
+    login(&c, uid).await;
     c
+}
+
+/// A TEXT message, `{text}`.
+pub fn text(s: &str) -> JsValue {
+    obj(&[("text", s.into())])
+}
+
+/// The texts of recorded message events (MessageFromPeer, ChannelMessage).
+pub fn texts(calls: &[Array]) -> Vec<String> {
+    calls.iter().map(|a| get(&a.get(0), "text").as_string().unwrap_or_default()).collect()
+}
+
+/// A JS array of ids (peers, channels, keys).
+pub fn ids(list: &[&str]) -> JsValue {
+    list.iter().map(|s| JsValue::from_str(s)).collect::<Array>().into()
+}
+
+/// A string array (getMembers, a subscription list) as a sorted Vec.
+pub fn sorted(values: &JsValue) -> Vec<String> {
+    let mut v: Vec<String> = Array::from(values).iter().map(|m| m.as_string().unwrap()).collect();
+    v.sort();
+    v
+}
+
+/// `hasPeerReceived` of a sendMessageToPeer result.
+pub fn has_peer_received(result: &JsValue) -> bool {
+    get(result, "hasPeerReceived").as_bool().expect("hasPeerReceived is a boolean")
+}
+
+/// One PeersOnlineStatusChanged argument (`{peer: STATE}`) as sorted "peer=STATE".
+pub fn statuses(status: &JsValue) -> Vec<String> {
+    let mut keys: Vec<String> =
+        Object::keys(status.unchecked_ref::<Object>()).iter().map(|k| k.as_string().unwrap()).collect();
+    keys.sort();
+    keys.iter().map(|k| format!("{k}={}", get(status, k).as_string().unwrap())).collect()
 }
 
 /// Awaits a promise, failing the test if it takes more than 15 s.
@@ -232,13 +286,10 @@ impl Recorder {
 
     /// Waits until at least `n` calls were recorded (fails after 10 s).
     pub async fn wait_for(&self, n: usize) -> Vec<Array> {
-        for _ in 0..1_000 {
-            if self.len() >= n {
-                return self.calls();
-            }
-            TimeoutFuture::new(10).await;
+        if !within_ok(10, || self.len() >= n).await {
+            panic!("expected {n} events, got {}: {:?}", self.len(), self.calls());
         }
-        panic!("expected {n} events, got {}: {:?}", self.len(), self.calls());
+        self.calls()
     }
 
     /// The calls as strings "arg0/arg1" (for state-change events).
@@ -256,15 +307,27 @@ impl Recorder {
     }
 }
 
-/// Waits until `check` holds (fails after 10 s).
-pub async fn eventually(what: &str, mut check: impl FnMut() -> bool) {
-    for _ in 0..1_000 {
+/// Whether `check` holds within `secs` (polled every 10 ms).
+pub async fn within_ok(secs: u32, mut check: impl FnMut() -> bool) -> bool {
+    for _ in 0..secs * 100 {
         if check() {
-            return;
+            return true;
         }
         TimeoutFuture::new(10).await;
     }
-    panic!("timed out waiting for: {what}");
+    check()
+}
+
+/// Waits until `check` holds; fails the test naming `what` after `secs`.
+pub async fn within(secs: u32, what: &str, check: impl FnMut() -> bool) {
+    if !within_ok(secs, check).await {
+        panic!("not within {secs} s: {what}");
+    }
+}
+
+/// Waits until `check` holds (fails after 10 s).
+pub async fn eventually(what: &str, check: impl FnMut() -> bool) {
+    within(10, what, check).await;
 }
 
 /// Lets queued microtasks and frames run for `ms`.
