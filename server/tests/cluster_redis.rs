@@ -94,3 +94,26 @@ async fn channel_members_and_messages_cross_nodes_through_redis() {
     })
     .await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn peer_messages_sent_without_waiting_arrive_in_the_order_sent() {
+    let (a, b) = cluster().await;
+    let mut alice = TestClient::login(&a, "app", "alice").await;
+    let mut bob = TestClient::login(&b, "app", "bob").await;
+    let sent: Vec<String> = (0..30).map(|i| format!("m{i}")).collect();
+    for t in &sent {
+        alice.send_frame(Request::SendPeer { peer: "bob".into(), payload: text(t), offline: false }).await;
+    }
+    let mut got = Vec::new();
+    while got.len() < sent.len() {
+        let (delivery, t) = bob
+            .wait_for(10, "alice's messages", |p| match p {
+                Push::PeerMessage { delivery, payload: Payload::Text(t), .. } => Some((delivery, t)),
+                _ => None,
+            })
+            .await;
+        bob.send_frame(Request::PeerAck { delivery }).await;
+        got.push(t);
+    }
+    assert_eq!(got, sent, "one sender's messages keep their order");
+}

@@ -10,10 +10,10 @@
 //! it: a message the server accepted reaches the user at its next login
 //! unless its SDK had it — whichever node or session dies in between.
 
-use super::handled::{Answer, Handled};
+use super::handled::Handled;
 use crate::clock::now_ms;
 use crate::engine::{AckRoute, Event, NodeEvent, Topic, UserEvent};
-use crate::node::Node;
+use crate::node::{AckWait, Node};
 use crate::sessions::Session;
 use rtm_protocol::codes::PeerMessageError;
 use rtm_protocol::limits::{self, PEER_ACK_TIMEOUT_MS};
@@ -52,15 +52,28 @@ impl Peer {
     /// `SendPeer` and `PeerAck`.
     pub async fn handle(self: &Arc<Self>, session: &Arc<Session>, req: Request) -> Handled {
         match req {
-            Request::SendPeer { peer, payload, offline } => match check(session, &peer, &payload) {
-                // Waiting for the peer's acknowledgement must not stall the
-                // reader: acks of messages *to* this client arrive there.
-                Ok(()) => {
-                    let (this, session) = (self.clone(), session.clone());
-                    Handled::Later(Box::pin(async move { this.send(&session, peer, payload, offline).await }))
+            Request::SendPeer { peer, payload, offline } => {
+                if let Err(e) = check(session, &peer, &payload) {
+                    return Handled::Reply(Err(e));
                 }
-                Err(e) => Handled::Reply(Err(e)),
-            },
+                // Published here, one request after the other, so that one
+                // sender's messages reach the peer in the order it sent them;
+                // only the wait for the acknowledgement runs beside the
+                // reader, which must keep reading: acks of messages *to* this
+                // client arrive there.
+                match self.send(session, peer, payload, offline).await {
+                    Ok(Some(wait)) => {
+                        let node = self.node.clone();
+                        Handled::Later(Box::pin(async move {
+                            let received =
+                                node.acks.outcome(wait, Duration::from_millis(PEER_ACK_TIMEOUT_MS)).await;
+                            Ok(Reply::PeerSent { has_peer_received: received == Some(true) })
+                        }))
+                    }
+                    Ok(None) => Handled::Reply(Ok(Reply::PeerSent { has_peer_received: false })),
+                    Err(e) => Handled::Reply(Err(e)),
+                }
+            }
             Request::PeerAck { delivery } => {
                 self.acknowledged(session, delivery).await;
                 Handled::Silent
@@ -69,8 +82,15 @@ impl Peer {
         }
     }
 
-    async fn send(&self, from: &Session, peer: String, payload: Payload, offline: bool) -> Answer {
-        let not_received = Ok(Reply::PeerSent { has_peer_received: false });
+    /// Stores (offline) and publishes a message; the wait for its
+    /// acknowledgement, or `None` when the peer is offline or the publish failed.
+    async fn send(
+        &self,
+        from: &Session,
+        peer: String,
+        payload: Payload,
+        offline: bool,
+    ) -> Result<Option<AckWait>, OpError> {
         let ts = now_ms();
         let stored = match offline {
             true => Some(self.store(&from.app, &peer, &from.uid, &payload, ts).await?),
@@ -81,16 +101,15 @@ impl Peer {
             None
         });
         if online.is_none() {
-            return not_received;
+            return Ok(None);
         }
         let wait = self.node.acks.open();
         let event = UserEvent::PeerMessage { from: from.uid.clone(), payload, ts, stored, ack: wait.route };
         if self.node.publish(&Topic::user(&from.app, &peer), Event::User(event)).await.is_err() {
             self.node.acks.abandon(wait);
-            return not_received;
+            return Ok(None);
         }
-        let received = self.node.acks.outcome(wait, Duration::from_millis(PEER_ACK_TIMEOUT_MS)).await;
-        Ok(Reply::PeerSent { has_peer_received: received == Some(true) })
+        Ok(Some(wait))
     }
 
     async fn store(
