@@ -3,10 +3,13 @@
 //! attributes ([`channel_attrs`]). Presence, membership and user attributes
 //! are not here: they describe live sessions, which a restart ends anyway.
 //!
-//! One file, `data_dir/rtm.sqlite3`, in WAL mode with `synchronous = NORMAL`:
-//! a committed write is in the log before the caller is answered, readers never
-//! wait for the writer, and a crash loses at most what the OS had not flushed
-//! (never a torn database). One connection behind a mutex: every query is
+//! One file, `data_dir/rtm.sqlite3`, in WAL mode with `synchronous = FULL`: a
+//! write is fsynced to the log before its caller is answered, so an offline
+//! message the sender was told about survives a crash of the process (kill -9)
+//! and a power loss of the machine alike; readers never wait for the writer.
+//! (`NORMAL` would survive the first but could lose the last commits to the
+//! second. The price of FULL is one fsync per stored message.) One connection
+//! behind a mutex: every query is
 //! small, and serializing them keeps read-modify-write sequences (a checked
 //! attribute write) simple. Queries run on tokio's blocking pool
 //! ([`SqliteStore::run`]), never on the async threads.
@@ -66,7 +69,7 @@ impl SqliteStore {
         let path = dir.join(FILE_NAME);
         let db = Connection::open(&path).with_context(|| format!("opening {}", path.display()))?;
         db.pragma_update(None, "journal_mode", "WAL")?;
-        db.pragma_update(None, "synchronous", "NORMAL")?;
+        db.pragma_update(None, "synchronous", "FULL")?;
         // Another process holding a write lock (a backup tool) is waited for, briefly.
         db.busy_timeout(std::time::Duration::from_secs(5))?;
         Self::with(db, offline_max_messages, offline_max_age_ms)
