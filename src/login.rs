@@ -118,6 +118,9 @@ pub async fn login(core: Rc<Core>, options: wasm_bindgen::JsValue) -> Result<(),
         };
         return Err(LoginError::ALREADY_LOGIN.err(why));
     }
+    if !core.budgets.borrow_mut().login(js_sys::Date::now() as u64) {
+        return Err(LoginError::TOO_OFTEN.err("login() is limited to 2 calls per second"));
+    }
     let generation = core.bump_generation();
     *core.credentials.borrow_mut() = Some(creds);
     *core.resume_token.borrow_mut() = None;
@@ -205,6 +208,9 @@ pub async fn renew_token(core: Rc<Core>, token: wasm_bindgen::JsValue) -> Result
             return Ok(());
         }
         State::CONNECTED => {}
+    }
+    if !core.budgets.borrow_mut().renew(js_sys::Date::now() as u64) {
+        return Err(RenewTokenError::TOO_OFTEN.err("renewToken() is limited to 2 calls per second"));
     }
     const RENEW: errors::Family = errors::Family {
         kind_of: |c| RenewTokenError::from_code(c).map(RenewTokenError::kind),

@@ -21,6 +21,14 @@ pub const JOIN_ANY_RATE: (u32, u64) = (50, 3_000);
 pub const GET_MEMBERS_RATE: (u32, u64) = (5, 2_000);
 /// `getChannelMemberCount()`: this many per ...
 pub const MEMBER_COUNT_RATE: (u32, u64) = (1, 1_000);
+/// `login()`: at most 2 per second per user (LOGIN_ERR_TOO_OFTEN); the server
+/// counts logins of one user on one node.
+pub const LOGIN_RATE: (u32, u64) = (2, 1_000);
+/// `renewToken()`: at most 2 per second (RENEW_TOKEN_ERR_TOO_OFTEN).
+pub const RENEW_RATE: (u32, u64) = (2, 1_000);
+/// Frames the server cannot read, per connection: past this many in the
+/// window it closes the connection (1007) instead of answering each one.
+pub const MALFORMED_RATE: (u32, u64) = (5, 10_000);
 /// How long `login()` may take before it fails with LOGIN_TIMEOUT.
 pub const LOGIN_TIMEOUT_MS: u32 = 12_000;
 /// How long any other request may wait for its reply.

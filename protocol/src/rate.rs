@@ -31,6 +31,12 @@ impl RateWindow {
         self.hits.len() < self.max
     }
 
+    /// Whether no hit is left in the window at `now_ms`.
+    pub fn is_empty_at(&mut self, now_ms: u64) -> bool {
+        self.has_room(now_ms);
+        self.hits.is_empty()
+    }
+
     /// Records a hit at `now_ms` if the window has room; returns whether it did.
     /// A refused hit is not recorded, so a client that keeps trying too fast is
     /// let through again as soon as the window slides.
@@ -42,7 +48,8 @@ impl RateWindow {
         room
     }
 
-    fn from_rate((max, window_ms): (u32, u64)) -> Self {
+    /// A window from a `(max, window_ms)` pair of `limits`.
+    pub fn from_rate((max, window_ms): (u32, u64)) -> Self {
         RateWindow::new(max, window_ms)
     }
 }
@@ -67,6 +74,8 @@ pub struct Budgets {
     member_count: RateWindow,
     presence: [RateWindow; 3],
     attrs: [RateWindow; 4],
+    renew: RateWindow,
+    login: RateWindow,
 }
 
 /// The attribute calls, each kind with its own budget.
@@ -108,6 +117,8 @@ impl Default for Budgets {
                 RateWindow::from_rate(limits::ATTR_WRITE_RATE),
                 RateWindow::from_rate(limits::CHANNEL_ATTR_READ_RATE),
             ],
+            renew: RateWindow::from_rate(limits::RENEW_RATE),
+            login: RateWindow::from_rate(limits::LOGIN_RATE),
         }
     }
 }
@@ -137,6 +148,16 @@ impl Budgets {
         }
         same.try_hit(now_ms);
         Ok(())
+    }
+
+    /// One `login()` call of the app (the SDK's own reconnects do not count).
+    pub fn login(&mut self, now_ms: u64) -> bool {
+        self.login.try_hit(now_ms)
+    }
+
+    /// One `renewToken()`.
+    pub fn renew(&mut self, now_ms: u64) -> bool {
+        self.renew.try_hit(now_ms)
     }
 
     /// One `getMembers()`.

@@ -17,6 +17,7 @@
 //! offline_max_age_days = 7
 //! channel_attrs_ttl_secs = 300 # an empty channel's attributes are kept this long
 //! invitation_timeout_secs = 60  # an unanswered call invitation fails after this
+//! logins_per_user_per_sec = 2  # more logins of one user get LOGIN_ERR_TOO_OFTEN
 //! ```
 //!
 //! Without a file (or with no `[[apps]]`), any app id logs in without a token:
@@ -24,6 +25,7 @@
 
 use anyhow::Context;
 use clap::Parser;
+use rtm_protocol::limits;
 use serde::Deserialize;
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -125,6 +127,9 @@ pub struct Limits {
     pub channel_attrs_ttl_secs: u64,
     /// An invitation not answered within this fails (seconds).
     pub invitation_timeout_secs: u64,
+    /// Logins of one user per second on one node (Agora allows 2; more get
+    /// LOGIN_ERR_TOO_OFTEN).
+    pub logins_per_user_per_sec: u32,
 }
 
 impl Default for Limits {
@@ -136,6 +141,7 @@ impl Default for Limits {
             offline_max_age_days: 7,
             channel_attrs_ttl_secs: 300,
             invitation_timeout_secs: 60,
+            logins_per_user_per_sec: limits::LOGIN_RATE.0,
         }
     }
 }
@@ -218,7 +224,9 @@ impl Config {
             redis_url: None,
             grace: Duration::from_secs(30),
             lease: DEFAULT_LEASE,
-            limits: Limits::default(),
+            // Tests log one user in again and again in quick succession; the
+            // login budget has its own tests, with the default.
+            limits: Limits { logins_per_user_per_sec: 1_000, ..Limits::default() },
         }
     }
 }

@@ -36,7 +36,9 @@ async fn an_acknowledged_offline_message_to_a_peer_in_grace_survives_kill_9() {
     bob.cut();
     tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     let payload = Payload::Text("kept".into());
-    let r = alice.request(Request::SendPeer { peer: "bob".into(), payload: payload.clone(), offline: true }).await;
+    let r = alice
+        .request(Request::SendPeer { peer: "bob".into(), payload: payload.clone(), offline: true })
+        .await;
     assert!(matches!(r, Ok(Reply::PeerSent { .. })), "acknowledged to the sender: {r:?}");
     server.kill().unwrap(); // SIGKILL
     server.wait().unwrap();

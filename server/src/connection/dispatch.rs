@@ -3,12 +3,14 @@
 //! for the client's acknowledgements). Replies that wait for another client
 //! run beside the reader, so its acknowledgements keep flowing.
 
+use crate::clock::now_ms;
 use crate::features::Handled;
 use crate::services::Services;
 use crate::sessions::{close, Outbox, Session};
 use rtm_protocol::codes::{LoginError, LogoutError, PeerMessageError, RenewTokenError};
 use rtm_protocol::frames::ClientFrameId;
-use rtm_protocol::limits::MAX_FRAME_BYTES;
+use rtm_protocol::limits::{MALFORMED_RATE, MAX_FRAME_BYTES};
+use rtm_protocol::rate::RateWindow;
 use rtm_protocol::{decode, decode_prefix, ClientFrame, ErrorReply, OpError, Reply, Request};
 use std::sync::Arc;
 
@@ -18,11 +20,13 @@ pub(super) struct Conn {
     outbox: Outbox,
     /// The logged-in session, and the attachment generation this connection holds.
     session: Option<(Arc<Session>, u64)>,
+    /// Frames this connection sent that could not be read.
+    malformed: RateWindow,
 }
 
 impl Conn {
     pub(super) fn new(services: Arc<Services>, outbox: Outbox) -> Conn {
-        Conn { services, outbox, session: None }
+        Conn { services, outbox, session: None, malformed: RateWindow::from_rate(MALFORMED_RATE) }
     }
 
     pub(super) fn close(&self, code: u16, reason: &str) {
@@ -47,6 +51,10 @@ impl Conn {
         let frame: ClientFrame = match decode(bytes) {
             Ok(frame) => frame,
             Err(e) => {
+                if !self.malformed.try_hit(now_ms()) {
+                    return self
+                        .close(close::INVALID_PAYLOAD, "too many malformed frames; see docs/protocol.md");
+                }
                 // Answer the request if its id can be read; otherwise the
                 // frame is garbage and the connection cannot be trusted.
                 return match decode_prefix::<ClientFrameId>(bytes) {

@@ -17,9 +17,11 @@ use crate::features::presence::Presence;
 use crate::node::Node;
 use crate::sessions::{close, AttachError, Outbound, Outbox, Session};
 use crate::token::login::{check_credentials, Purpose};
-use rtm_protocol::codes::LoginError;
+use rtm_protocol::codes::{LoginError, RenewTokenError};
 use rtm_protocol::limits;
+use rtm_protocol::rate::RateWindow;
 use rtm_protocol::{ConnectionChangeReason, OpError, PeerState, Push, Reply};
+use std::collections::HashMap;
 use std::sync::{Arc, Weak};
 use std::time::Duration;
 
@@ -32,6 +34,8 @@ pub struct Lifecycle {
     presence: Arc<Presence>,
     attributes: Arc<Attributes>,
     invitations: Arc<Invitations>,
+    /// Recent logins per user on this node.
+    logins: LoginRate,
     me: Weak<Lifecycle>,
 }
 
@@ -52,6 +56,7 @@ impl Lifecycle {
             presence,
             attributes,
             invitations,
+            logins: LoginRate::default(),
             me: me.clone(),
         })
     }
@@ -66,6 +71,11 @@ impl Lifecycle {
         token: Option<String>,
     ) -> Result<(Arc<Session>, Reply), OpError> {
         let node = &self.node;
+        let per_sec = node.config.limits.logins_per_user_per_sec;
+        if !self.logins.try_hit(&app, &uid, per_sec) {
+            let msg = format!("login() is limited to {per_sec} calls per second per user; wait and retry");
+            return Err(LoginError::TOO_OFTEN.err(msg));
+        }
         let expires_at = check_credentials(&node.config, &app, &uid, token.as_deref(), Purpose::Login)?;
         let sref = SessionRef { node: node.id, session: node.sessions.next_id() };
         let resume = crate::node::relays::secret(node.id);
@@ -145,6 +155,9 @@ impl Lifecycle {
 
     /// `renewToken()`: checks the new token for this session's user.
     pub fn renew(&self, session: &Arc<Session>, token: String) -> Result<(), OpError> {
+        if !session.budgets(|b| b.renew(now_ms())) {
+            return Err(RenewTokenError::TOO_OFTEN.err("renewToken() is limited to 2 calls per second"));
+        }
         let expires_at =
             check_credentials(&self.node.config, &session.app, &session.uid, Some(&token), Purpose::Renew)?;
         self.watch_token(session, expires_at);
@@ -241,5 +254,24 @@ impl Lifecycle {
             Ok(false) => {} // a newer session of the user is online
             Err(e) => tracing::warn!(error = %e, "could not release presence; the lease will expire it"),
         }
+    }
+}
+
+/// Logins per user, within `[limits] logins_per_user_per_sec`.
+#[derive(Default)]
+struct LoginRate(std::sync::Mutex<HashMap<(String, String), RateWindow>>);
+
+impl LoginRate {
+    /// Counts a login of `uid`; false when it is one too many.
+    fn try_hit(&self, app: &str, uid: &str, per_sec: u32) -> bool {
+        let now = now_ms();
+        let mut users = self.0.lock().unwrap();
+        // Users whose window emptied are forgotten, so a flood of distinct
+        // uids keeps at most a second's worth of entries.
+        if users.len() >= 1024 {
+            users.retain(|_, window| !window.is_empty_at(now));
+        }
+        let key = (app.to_owned(), uid.to_owned());
+        users.entry(key).or_insert_with(|| RateWindow::new(per_sec, 1_000)).try_hit(now)
     }
 }
