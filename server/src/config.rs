@@ -4,6 +4,7 @@
 //! ```toml
 //! # rtm-server.toml
 //! development = false       # true: app ids not listed log in without a token
+//! allowed_origins = ["https://app.example.com"]  # browser origins (default: any)
 //! redis_url = "redis://127.0.0.1:6379"  # cluster mode (the --redis flag wins)
 //!
 //! [[apps]]
@@ -18,6 +19,9 @@
 //! channel_attrs_ttl_secs = 300 # an empty channel's attributes are kept this long
 //! invitation_timeout_secs = 60  # an unanswered call invitation fails after this
 //! logins_per_user_per_sec = 2  # more logins of one user get LOGIN_ERR_TOO_OFTEN
+//! max_connections_per_ip = 256 # connections from one client address
+//! login_deadline_secs = 10     # a connection must log in this soon after opening
+//! write_timeout_secs = 10      # a client that takes no write this long is dropped
 //! ```
 //!
 //! Without a file (or with no `[[apps]]`), any app id logs in without a token:
@@ -60,6 +64,11 @@ pub struct Cli {
     /// alone on its embedded engine (memory + SQLite in --data-dir).
     #[arg(long, env = "RTM_REDIS")]
     pub redis: Option<String>,
+    /// Allow, on an address other than loopback, what lets anyone log in as
+    /// anyone: development mode (app ids not listed need no token) or apps
+    /// without a certificate. Refused without this flag.
+    #[arg(long, env = "RTM_INSECURE")]
+    pub insecure: bool,
     /// Log filter, in tracing's env-filter syntax.
     #[arg(long, env = "RTM_LOG", default_value = "info")]
     pub log: String,
@@ -93,6 +102,9 @@ pub struct FileConfig {
     pub development: Option<bool>,
     /// Cluster mode: the Redis engine's URL (the `--redis` flag wins).
     pub redis_url: Option<String>,
+    /// Browser origins allowed to open a WebSocket (empty: any).
+    #[serde(default)]
+    pub allowed_origins: Vec<String>,
     /// Apps allowed to log in.
     #[serde(default)]
     pub apps: Vec<AppConfig>,
@@ -130,6 +142,12 @@ pub struct Limits {
     /// Logins of one user per second on one node (Agora allows 2; more get
     /// LOGIN_ERR_TOO_OFTEN).
     pub logins_per_user_per_sec: u32,
+    /// Connections from one client address.
+    pub max_connections_per_ip: usize,
+    /// A connection that has not logged in this long after opening is closed (seconds).
+    pub login_deadline_secs: u64,
+    /// A connection whose client takes no write for this long is closed (seconds).
+    pub write_timeout_secs: u64,
 }
 
 impl Default for Limits {
@@ -142,6 +160,9 @@ impl Default for Limits {
             channel_attrs_ttl_secs: 300,
             invitation_timeout_secs: 60,
             logins_per_user_per_sec: limits::LOGIN_RATE.0,
+            max_connections_per_ip: 256,
+            login_deadline_secs: 10,
+            write_timeout_secs: 10,
         }
     }
 }
@@ -169,6 +190,8 @@ pub struct Config {
     /// How long this node's presence lease lasts without renewal: when a node
     /// dies, its users go offline for the others within about this long.
     pub lease: Duration,
+    /// Browser origins allowed to connect (empty: any).
+    pub allowed_origins: Vec<String>,
     /// Limits.
     pub limits: Limits,
 }
@@ -200,15 +223,43 @@ impl Config {
         }
         anyhow::ensure!(file.limits.queue_capacity > 0, "config: limits.queue_capacity must be > 0");
         anyhow::ensure!(file.limits.max_connections > 0, "config: limits.max_connections must be > 0");
+        for (name, v) in [
+            ("max_connections_per_ip", file.limits.max_connections_per_ip as u64),
+            ("login_deadline_secs", file.limits.login_deadline_secs),
+            ("write_timeout_secs", file.limits.write_timeout_secs),
+        ] {
+            anyhow::ensure!(v > 0, "config: limits.{name} must be > 0");
+        }
+        let development = file.development.unwrap_or(apps.is_empty());
+        let open_apps: Vec<&String> =
+            apps.iter().filter(|(_, cert)| cert.is_none()).map(|(id, _)| id).collect();
+        if !cli.listen.ip().is_loopback() && (development || !open_apps.is_empty()) {
+            let what = if development {
+                "development mode (app ids not listed log in without a token)".to_owned()
+            } else {
+                format!("apps without a certificate ({open_apps:?})")
+            };
+            anyhow::ensure!(
+                cli.insecure,
+                "refusing to listen on {} with {what}: anyone who can reach it could log in as any user. \
+                 Give every app a certificate in the config file, listen on 127.0.0.1, or pass --insecure",
+                cli.listen
+            );
+            tracing::warn!(
+                listen = %cli.listen,
+                "INSECURE: --insecure allows {what} on a public address: anyone who can reach it can log in as any user"
+            );
+        }
         Ok(Config {
             listen: cli.listen,
             www: cli.www.clone().unwrap_or_else(default_www),
-            development: file.development.unwrap_or(apps.is_empty()),
+            development,
             apps,
             data_dir: Some(cli.data_dir.clone()),
             redis_url: cli.redis.clone().or(file.redis_url),
             grace: Duration::from_secs(cli.grace_secs),
             lease: DEFAULT_LEASE,
+            allowed_origins: file.allowed_origins,
             limits: file.limits,
         })
     }
@@ -224,9 +275,15 @@ impl Config {
             redis_url: None,
             grace: Duration::from_secs(30),
             lease: DEFAULT_LEASE,
-            // Tests log one user in again and again in quick succession; the
-            // login budget has its own tests, with the default.
-            limits: Limits { logins_per_user_per_sec: 1_000, ..Limits::default() },
+            allowed_origins: Vec::new(),
+            // Tests log one user in again and again in quick succession, and
+            // every test client comes from 127.0.0.1; these budgets have their
+            // own tests, with the defaults.
+            limits: Limits {
+                logins_per_user_per_sec: 1_000,
+                max_connections_per_ip: 1 << 20,
+                ..Limits::default()
+            },
         }
     }
 }

@@ -1,16 +1,20 @@
 //! The HTTP face: the WebSocket endpoint `/rtm`, `/healthz` (the process
 //! runs), `/readyz` (it can serve), and the static folder at `/`.
 
+use crate::admission::{origin_allowed, Admission, Refusal};
 use crate::services::Services;
 use axum::extract::ws::WebSocketUpgrade;
+use axum::extract::ConnectInfo;
 use axum::extract::State;
+use axum::http::HeaderMap;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 use rtm_protocol::{limits::MAX_FRAME_BYTES, SUBPROTOCOL, SUPPORTED_SUBPROTOCOLS, WS_PATH};
+use std::net::SocketAddr;
 use std::sync::Arc;
-use tokio::sync::{watch, Semaphore};
+use tokio::sync::watch;
 use tower_http::services::ServeDir;
 
 /// What every request handler can reach.
@@ -18,8 +22,8 @@ use tower_http::services::ServeDir;
 pub struct AppState {
     /// This node's features.
     pub services: Arc<Services>,
-    /// Caps concurrent connections.
-    pub slots: Arc<Semaphore>,
+    /// Who may connect.
+    pub admission: Arc<Admission>,
     /// Flips to true when the server shuts down.
     pub shutdown: watch::Receiver<bool>,
 }
@@ -49,7 +53,17 @@ async fn readyz(State(state): State<AppState>) -> Response {
 /// anything larger is cut off by the WebSocket layer before it is buffered.
 const HARD_FRAME_CAP: usize = 1 << 20;
 
-async fn upgrade(State(state): State<AppState>, ws: WebSocketUpgrade) -> Response {
+async fn upgrade(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    ws: WebSocketUpgrade,
+) -> Response {
+    let origin = headers.get("origin").and_then(|v| v.to_str().ok());
+    if !origin_allowed(&state.services.config().allowed_origins, origin) {
+        let msg = format!("origin {} may not connect (allowed_origins)", origin.unwrap_or_default());
+        return (StatusCode::FORBIDDEN, msg).into_response();
+    }
     let ws = ws.protocols(SUPPORTED_SUBPROTOCOLS.iter().copied());
     if ws.selected_protocol().is_none() {
         let msg = format!(
@@ -58,8 +72,15 @@ async fn upgrade(State(state): State<AppState>, ws: WebSocketUpgrade) -> Respons
         );
         return (StatusCode::BAD_REQUEST, msg).into_response();
     }
-    let Ok(permit) = state.slots.clone().try_acquire_owned() else {
-        return (StatusCode::SERVICE_UNAVAILABLE, "too many connections; retry later").into_response();
+    let permit = match state.admission.admit(peer.ip()) {
+        Ok(permit) => permit,
+        Err(Refusal::Full) => {
+            return (StatusCode::SERVICE_UNAVAILABLE, "too many connections; retry later").into_response()
+        }
+        Err(Refusal::TooManyFromAddress) => {
+            let msg = "too many connections from your address (max_connections_per_ip); retry later";
+            return (StatusCode::TOO_MANY_REQUESTS, msg).into_response();
+        }
     };
     // Keep our own check (MAX_FRAME_BYTES) below the transport's hard cap so
     // oversized frames get a reasoned close instead of a torn connection.

@@ -3,7 +3,8 @@
 //! The map, from the socket down (each layer uses only the layers below it):
 //!
 //! ```text
-//! http          the router: /rtm (WebSocket), /healthz, static files
+//! http          the router: /rtm (WebSocket), /healthz, /readyz, static files
+//! admission     who may connect: connection caps (total, per address), origins
 //! connection/   one socket: reader loop, writer, request dispatch (one reply each)
 //! services/     the features wired together: request and event routing,
 //!               the session lifecycle (login, resume, logout, kick, grace),
@@ -30,6 +31,7 @@
 //! `main.rs` only parses flags and waits for a signal.
 #![warn(missing_docs)]
 
+pub mod admission;
 pub mod clock;
 pub mod config;
 pub mod connection;
@@ -42,6 +44,7 @@ pub mod sessions;
 pub mod store;
 pub mod token;
 
+use admission::Admission;
 use engine::embedded::{self, EmbeddedOptions};
 use engine::Engine;
 use services::Services;
@@ -50,7 +53,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::TcpListener;
-use tokio::sync::{watch, Semaphore};
+use tokio::sync::watch;
 
 /// Name and version, as the server reports itself to clients.
 pub const SERVER_NAME: &str = concat!("rtm-server ", env!("CARGO_PKG_VERSION"));
@@ -106,11 +109,12 @@ impl Server {
     /// 1001 (going away) so clients reconnect elsewhere or later.
     pub async fn run(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
         let (stop_tx, stop_rx) = watch::channel(false);
-        let max = self.services.config().limits.max_connections;
-        let slots = Arc::new(Semaphore::new(max));
+        let limits = &self.services.config().limits;
+        let admission = Arc::new(Admission::new(limits.max_connections, limits.max_connections_per_ip));
         tokio::spawn(connection::relay::accept(Arc::downgrade(&self.services), stop_rx.clone()));
-        let state = http::AppState { services: self.services, slots: slots.clone(), shutdown: stop_rx };
-        let app = http::router(state);
+        let state =
+            http::AppState { services: self.services, admission: admission.clone(), shutdown: stop_rx };
+        let app = http::router(state).into_make_service_with_connect_info::<SocketAddr>();
         axum::serve(self.listener, app)
             .with_graceful_shutdown(async move {
                 shutdown.await;
@@ -119,7 +123,7 @@ impl Server {
             .await?;
         // Upgraded sockets outlive the HTTP server: wait (briefly) until every
         // connection has sent its close frame and released its slot.
-        let _ = tokio::time::timeout(Duration::from_secs(5), slots.acquire_many(max as u32)).await;
+        admission.drained(Duration::from_secs(5)).await;
         Ok(())
     }
 }

@@ -7,7 +7,7 @@ use rtm_protocol::{encode, ClientFrame, Reply, Request};
 use tokio_tungstenite::tungstenite::Message;
 
 async fn assert_still_serving(url: &str) {
-    let mut c = TestClient::connect(url).await;
+    let mut c = TestClient::login(url, "app", "still-serving").await;
     assert_eq!(c.request(Request::Ping).await, Ok(Reply::Done));
 }
 
@@ -28,7 +28,7 @@ async fn garbage_bytes_close_with_1007_and_a_reason() {
 #[tokio::test]
 async fn unknown_request_type_gets_an_error_reply() {
     let url = start_server().await;
-    let mut c = TestClient::connect(&url).await;
+    let mut c = TestClient::login(&url, "app", "alice").await;
     // Request id 42, then a request variant from a newer protocol than this server's.
     c.send_raw(Message::Binary(vec![42, 0x7f, 1, 2, 3].into())).await;
     let err = c.reply_to(42).await.unwrap_err();

@@ -8,23 +8,13 @@
 mod common;
 use common::*;
 use rtm_protocol::{Payload, Push, Reply, Request};
-use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::Child;
 
-/// Starts `target/…/rtm-server` on a free port with `data_dir`; its ws:// URL.
+/// The real binary on a free port with `data_dir`.
 fn spawn(data_dir: &Path) -> (Child, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_rtm-server"))
-        .args(["--listen", "127.0.0.1:0", "--grace-secs", "60", "--log", "warn"])
-        .arg("--data-dir")
-        .arg(data_dir)
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("rtm-server starts");
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-    let addr = line.trim().rsplit("http://").next().expect("the listening line").to_owned();
-    (child, format!("ws://{addr}/rtm"))
+    let dir = data_dir.to_str().unwrap();
+    spawn_binary(&["--listen", "127.0.0.1:0", "--grace-secs", "60", "--log", "warn", "--data-dir", dir])
 }
 
 #[tokio::test]

@@ -80,7 +80,8 @@ impl Conn {
     async fn handle(&mut self, id: u32, req: Request) -> Handled {
         let session = self.session.as_ref().map(|(s, _)| s.clone());
         match (req, session) {
-            (Request::Ping, _) => Handled::Reply(Ok(Reply::Done)),
+            // Not before login: a ping must not keep a socket that never logs in.
+            (Request::Ping, Some(_)) => Handled::Reply(Ok(Reply::Done)),
             (Request::Login { app_id, uid, token }, None) => {
                 match self.services.lifecycle.login(&self.outbox, app_id, uid, token).await {
                     Ok((session, reply)) => {

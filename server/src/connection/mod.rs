@@ -29,7 +29,19 @@ const CLOSE_LINGER: Duration = Duration::from_secs(2);
 pub async fn serve(socket: WebSocket, services: Arc<Services>, mut shutdown: watch::Receiver<bool>) {
     let (sink, mut stream) = socket.split();
     let (outbox, out_rx, mut kill_rx) = Outbox::new(services.config().limits.queue_capacity);
-    let writer = tokio::spawn(writer::write_loop(writer::Socket(sink), out_rx, kill_rx.clone()));
+    let limits = &services.config().limits;
+    let stall = Duration::from_secs(limits.write_timeout_secs);
+    let writer = tokio::spawn(writer::write_loop(
+        writer::Socket(sink),
+        out_rx,
+        kill_rx.clone(),
+        outbox.clone(),
+        stall,
+    ));
+    // Only a login (or resume) keeps a connection past this: sockets that
+    // never log in must not hold the slots real users need.
+    let login_deadline = tokio::time::sleep(Duration::from_secs(limits.login_deadline_secs));
+    tokio::pin!(login_deadline);
     let mut conn = dispatch::Conn::new(services.clone(), outbox.clone());
     // Set while this connection resumes a session another node holds.
     let mut relay: Option<relay::Entry> = None;
@@ -76,6 +88,10 @@ pub async fn serve(socket: WebSocket, services: Arc<Services>, mut shutdown: wat
                 if let Some(entry) = relay.take() {
                     relay = entry.check(&outbox).await;
                 }
+            }
+            _ = &mut login_deadline, if !conn.is_logged_in() && relay.is_none() => {
+                let secs = services.config().limits.login_deadline_secs;
+                conn.close(close::LOGIN_DEADLINE, &format!("no login within {secs} s of connecting"));
             }
             _ = kill_rx.changed() => break,
             _ = shutdown.changed() => conn.close(close::GOING_AWAY, "server shutting down; reconnect later"),

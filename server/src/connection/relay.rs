@@ -91,7 +91,8 @@ async fn serve_remote(services: Arc<Services>, remote: Remote, mut shutdown: wat
     let Remote { from, link, mut frames } = remote;
     let (outbox, out_rx, mut kill_rx) = Outbox::new(services.config().limits.queue_capacity);
     let back = Back { node: services.node.clone(), to: from, link, seq: Default::default() };
-    let writer = tokio::spawn(write_loop(back.clone(), out_rx, kill_rx.clone()));
+    let stall = Duration::from_secs(services.config().limits.write_timeout_secs);
+    let writer = tokio::spawn(write_loop(back.clone(), out_rx, kill_rx.clone(), outbox.clone(), stall));
     let beats = tokio::spawn(beat(back));
     let mut conn = Conn::new(services.clone(), outbox);
     let idle = Duration::from_secs(IDLE_TIMEOUT_SECS);

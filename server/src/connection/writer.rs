@@ -5,12 +5,13 @@
 //! Where the frames go is a [`FrameSink`]: the client's WebSocket, or, for a
 //! link relayed from another node, that node (`relay.rs`).
 
-use crate::sessions::{close, CloseReason, Outbound};
+use crate::sessions::{close, CloseReason, Outbound, Outbox};
 use axum::extract::ws::{CloseFrame, Message, WebSocket};
 use bytes::Bytes;
 use futures_util::stream::SplitSink;
 use futures_util::SinkExt;
 use rtm_protocol::push_frame;
+use std::time::Duration;
 use tokio::sync::{mpsc, watch};
 
 /// Where a connection's frames go.
@@ -36,33 +37,49 @@ impl FrameSink for Socket {
     }
 }
 
-/// Runs until the connection ends.
+/// Runs until the connection ends. A client that takes no write for `stall`
+/// (it stopped reading and its socket buffers are full) is given up on: the
+/// connection is closed through `outbox` and this returns, dropping the
+/// socket, so the connection frees its slot instead of holding it forever.
 pub(crate) async fn write_loop(
     mut sink: impl FrameSink,
     mut out: mpsc::Receiver<Outbound>,
     mut kill: watch::Receiver<Option<CloseReason>>,
+    outbox: Outbox,
+    stall: Duration,
 ) {
+    let stalled = |outbox: &Outbox| {
+        outbox.close(close::SLOW_CONSUMER, "the client took no data for too long");
+    };
     loop {
         tokio::select! {
             biased;
             frame = out.recv() => match frame {
-                Some(item) => {
-                    if !send(&mut sink, item).await {
-                        return;
-                    }
-                }
+                Some(item) => match tokio::time::timeout(stall, send(&mut sink, item)).await {
+                    Ok(true) => {}
+                    Ok(false) => return,
+                    Err(_) => return stalled(&outbox),
+                },
                 None => break,
             },
             _ = kill.changed() => break,
         }
     }
-    while let Ok(item) = out.try_recv() {
-        if !send(&mut sink, item).await {
-            return;
+    let flush = async {
+        while let Ok(item) = out.try_recv() {
+            if !send(&mut sink, item).await {
+                return false;
+            }
         }
+        true
+    };
+    match tokio::time::timeout(stall, flush).await {
+        Ok(true) => {}
+        Ok(false) => return,
+        Err(_) => return stalled(&outbox),
     }
     let reason = kill.borrow().clone().unwrap_or(CloseReason { code: close::NORMAL, reason: String::new() });
-    sink.close(reason).await;
+    let _ = tokio::time::timeout(stall, sink.close(reason)).await;
 }
 
 /// Sends one queued item (a replay is many frames); false when the other side is gone.

@@ -61,6 +61,8 @@ pub mod close {
     pub const KICKED: u16 = 4001;
     /// The session was resumed on a newer connection.
     pub const REPLACED: u16 = 4002;
+    /// The connection did not log in in time after opening.
+    pub const LOGIN_DEADLINE: u16 = 4003;
     /// The client did not read its frames fast enough.
     pub const SLOW_CONSUMER: u16 = 4008;
 }

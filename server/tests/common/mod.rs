@@ -13,6 +13,22 @@ use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
+/// Starts the real `rtm-server` binary with `args` (which should listen on
+/// port 0); returns the process and its ws:// URL, read from the line it
+/// prints when it listens. The caller kills it.
+pub fn spawn_binary(args: &[&str]) -> (std::process::Child, String) {
+    use std::io::{BufRead, BufReader};
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_rtm-server"))
+        .args(args)
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("rtm-server starts");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    let addr = line.trim().rsplit("://").next().expect("the listening line").to_owned();
+    (child, format!("ws://{addr}/rtm"))
+}
+
 /// Starts a development-mode server; it stops when the test's runtime ends.
 pub async fn start_server() -> String {
     start_server_with(Config::for_tests()).await
