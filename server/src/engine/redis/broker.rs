@@ -8,7 +8,7 @@
 //! the [`Sink`] it registered. It SUBSCRIBEs in Redis when a channel gets its
 //! first local node and UNSUBSCRIBEs after the last; a message that arrives
 //! is decoded once and given to each local node's sink, from the link's
-//! reader task, in the order Redis delivers (so per topic, publish order).
+//! reader thread, in the order Redis delivers (so per topic, publish order).
 //!
 //! Subscription changes of one channel are serialized by one of `GATES`
 //! async locks (chosen by hashing the channel name): without that, an

@@ -25,9 +25,17 @@
 //! never the password), a warning every 30 s while it stays so, and an info
 //! line when it answers again.
 //!
-//! The reader task takes the manager's pushes off an unbounded channel, in
-//! the order Redis sent them, and hands each pub/sub message to the
-//! subscriber synchronously: delivery order per topic is Redis's order.
+//! The reader takes the manager's pushes off an unbounded channel, in the
+//! order Redis sent them, and hands each pub/sub message to the subscriber
+//! synchronously: delivery order per topic is Redis's order. It is an OS
+//! thread of its own ([`PUSH_THREAD`]), not a task: it fans every message of
+//! the node's topics out to the local sessions, serially, and as one task
+//! among hundreds of connection writers it waited its turn in the runtime's
+//! queue for each batch of pushes — cluster fan-out ran at about half the
+//! embedded engine's rate (docs/benchmarks.md, "Across a cluster on Redis").
+//! The thread enters the runtime's context, so what a sink spawns runs on the
+//! runtime as before, and it ends when the channel closes (the manager is
+//! gone) or the link is dropped.
 
 use ::redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use ::redis::{
@@ -60,6 +68,9 @@ const RESPONSE_TIMEOUT: Duration = Duration::from_secs(5);
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(1);
 /// While unreachable, a reminder this often.
 const LOG_EVERY: Duration = Duration::from_secs(30);
+/// The name of the thread that reads pushes (one per engine; at most 15
+/// bytes, the longest name Linux keeps).
+pub const PUSH_THREAD: &str = "rtm-redis-push";
 
 /// What the link needs from the broker: messages, and the subscriptions to
 /// restore after an outage.
@@ -133,7 +144,11 @@ impl Link {
     /// leaves the supervisor running. Never fails: an unreachable Redis is
     /// logged and retried in the background.
     pub async fn start(self: &Arc<Self>, pushes: UnboundedReceiver<PushInfo>) {
-        tokio::spawn(read_pushes(Arc::downgrade(self), pushes));
+        let (link, runtime) = (Arc::downgrade(self), tokio::runtime::Handle::current());
+        std::thread::Builder::new()
+            .name(PUSH_THREAD.into())
+            .spawn(move || read_pushes(link, pushes, runtime))
+            .expect("could not start the thread that reads Redis pushes");
         let first = self.attempt().await;
         if let Err(e) = &first {
             tracing::error!(
@@ -252,8 +267,11 @@ fn is_link_error(e: &RedisError) -> bool {
 }
 
 /// Hands pub/sub messages to the subscriber, and notices disconnections.
-async fn read_pushes(link: Weak<Link>, mut pushes: UnboundedReceiver<PushInfo>) {
-    while let Some(push) = pushes.recv().await {
+/// Runs on its own thread (see the module docs) until the channel closes or
+/// the link is dropped.
+fn read_pushes(link: Weak<Link>, mut pushes: UnboundedReceiver<PushInfo>, runtime: tokio::runtime::Handle) {
+    let _context = runtime.enter();
+    while let Some(push) = pushes.blocking_recv() {
         let Some(link) = link.upgrade() else { return };
         match push.kind {
             PushKind::Disconnection => link.down(&"the connection closed"),
