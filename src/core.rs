@@ -335,8 +335,16 @@ impl Core {
                 return self.finish(id, result.map_err(RequestError::Refused))
             }
             ServerFrame::Push { seq, push } => {
-                if seq <= self.last_seq.get() {
+                let last = self.last_seq.get();
+                if seq <= last {
                     return; // replayed after a resume, and already handled
+                }
+                if seq != last + 1 {
+                    // A push went missing: resuming from the last one handled
+                    // in order gets it replayed. Handling this one would move
+                    // `last_seq` past the hole, and the resume would skip it.
+                    self.abandon_link("a push arrived out of sequence; resuming to recover the missing ones");
+                    return;
                 }
                 self.last_seq.set(seq);
                 push
