@@ -12,7 +12,9 @@
 //! certificate = "5CFd2fd1755d40ecb72977518be15d3b"  # optional: then tokens are required
 //!
 //! [limits]
-//! queue_capacity = 1024        # outbound frames buffered per connection
+//! queue_bytes = 1048576       # outbound bytes buffered per connection (twice that, briefly)
+//! replay_bytes = 1048576      # pushes a session keeps for a resume, in bytes
+//! unacked_deliveries = 1024   # peer messages a session holds unacknowledged
 //! max_connections = 10000      # concurrent WebSocket connections
 //! offline_max_messages = 200   # stored offline messages per user
 //! offline_max_age_days = 7
@@ -127,8 +129,18 @@ pub struct AppConfig {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Limits {
-    /// Frames buffered for one connection before it is dropped as too slow.
-    pub queue_capacity: usize,
+    /// Bytes of frames queued for one connection. A burst may run over it
+    /// for less than `write_timeout_secs` (and never past twice it); a queue
+    /// that stays over it means the client reads too slowly, and it is
+    /// dropped (4008). The default holds a burst of 7 senders × 160 typical
+    /// messages (about 140 bytes each) several times over.
+    pub queue_bytes: usize,
+    /// Bytes of pushes a session keeps for a resume; older ones go first
+    /// (a resume from before them fails, and the client logs in afresh).
+    pub replay_bytes: usize,
+    /// Peer messages pushed to one session and not yet acknowledged by its
+    /// SDK; beyond it the oldest is forgotten (its sender hears false).
+    pub unacked_deliveries: usize,
     /// Concurrent connections; more are refused with 503.
     pub max_connections: usize,
     /// Offline messages kept per user (the oldest go first).
@@ -153,7 +165,9 @@ pub struct Limits {
 impl Default for Limits {
     fn default() -> Self {
         Limits {
-            queue_capacity: 1024,
+            queue_bytes: 1 << 20,
+            replay_bytes: 1 << 20,
+            unacked_deliveries: 1024,
             max_connections: 10_000,
             offline_max_messages: 200,
             offline_max_age_days: 7,
@@ -221,9 +235,11 @@ impl Config {
             let duplicate = apps.insert(app.id.clone(), app.certificate.clone()).is_some();
             anyhow::ensure!(!duplicate, "config: app id {:?} is listed twice", app.id);
         }
-        anyhow::ensure!(file.limits.queue_capacity > 0, "config: limits.queue_capacity must be > 0");
         anyhow::ensure!(file.limits.max_connections > 0, "config: limits.max_connections must be > 0");
         for (name, v) in [
+            ("queue_bytes", file.limits.queue_bytes as u64),
+            ("replay_bytes", file.limits.replay_bytes as u64),
+            ("unacked_deliveries", file.limits.unacked_deliveries as u64),
             ("max_connections_per_ip", file.limits.max_connections_per_ip as u64),
             ("login_deadline_secs", file.limits.login_deadline_secs),
             ("write_timeout_secs", file.limits.write_timeout_secs),
@@ -309,13 +325,14 @@ mod tests {
     #[test]
     fn file_with_apps_and_limits() {
         let f = parse(
-            "development = true\n[[apps]]\nid = \"a1\"\ncertificate = \"c\"\n[limits]\nqueue_capacity = 8\n",
+            "development = true\n[[apps]]\nid = \"a1\"\ncertificate = \"c\"\n[limits]\nqueue_bytes = 8192\n",
         )
         .unwrap();
         assert_eq!(f.apps[0].id, "a1");
         assert_eq!(f.apps[0].certificate.as_deref(), Some("c"));
         assert_eq!(f.development, Some(true));
-        assert_eq!(f.limits.queue_capacity, 8);
+        assert_eq!(f.limits.queue_bytes, 8192);
+        assert_eq!(f.limits.replay_bytes, 1 << 20);
         assert_eq!(f.limits.max_connections, 10_000);
     }
 

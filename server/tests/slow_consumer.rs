@@ -15,7 +15,8 @@ const SENT: usize = 170;
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_slow_reader_is_cut_off_without_a_gap_and_resumes_with_everything() {
     let mut config = Config::for_tests();
-    config.limits.queue_capacity = 8;
+    // Room for 8 of the 30 KB messages (16 for a moment).
+    config.limits.queue_bytes = 8 * 30_000;
     let url = start_server_with(config).await;
 
     let mut alice = TestClient::connect_narrow(&url).await;

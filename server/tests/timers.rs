@@ -5,11 +5,10 @@ use rtm_protocol::{decode, Push, ServerFrame};
 use rtm_server::config::Config;
 use rtm_server::engine::embedded;
 use rtm_server::services::Services;
-use rtm_server::sessions::{Outbound, Outbox};
+use rtm_server::sessions::{Outbound, Outbox, Queued};
 use rtm_server::Server;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::mpsc;
 
 const APP: &str = "970CA35de60c44645bbae8a215061b33";
 const CERT: &str = "5CFd2fd1755d40ecb72977518be15d3b";
@@ -22,7 +21,7 @@ async fn hub(grace: Duration) -> Arc<Services> {
     Services::start(config, engine).await.unwrap()
 }
 
-fn pushes(rx: &mut mpsc::Receiver<Outbound>) -> Vec<Push> {
+fn pushes(rx: &mut Queued) -> Vec<Push> {
     let mut v = Vec::new();
     while let Ok(item) = rx.try_recv() {
         if let Outbound::Push { seq, body } = item {
@@ -38,7 +37,7 @@ fn pushes(rx: &mut mpsc::Receiver<Outbound>) -> Vec<Push> {
 #[tokio::test(start_paused = true)]
 async fn a_detached_session_ends_when_the_grace_period_does() {
     let hub = hub(Duration::from_secs(30)).await;
-    let (outbox, _rx, _kill) = Outbox::new(16);
+    let (outbox, _rx, _kill) = Outbox::new(&Default::default());
     let (session, _) = hub.lifecycle.login(&outbox, "dev-app".into(), "alice".into(), None).await.unwrap();
     let online = || async { hub.node.engine.presence.lookup("dev-app", "alice").await.unwrap().is_some() };
     hub.lifecycle.suspend(&session, session.generation());
@@ -52,11 +51,11 @@ async fn a_detached_session_ends_when_the_grace_period_does() {
 #[tokio::test(start_paused = true)]
 async fn a_resumed_session_outlives_its_old_grace_timer() {
     let hub = hub(Duration::from_secs(30)).await;
-    let (outbox, _rx, _kill) = Outbox::new(16);
+    let (outbox, _rx, _kill) = Outbox::new(&Default::default());
     let (session, _) = hub.lifecycle.login(&outbox, "dev-app".into(), "alice".into(), None).await.unwrap();
     hub.lifecycle.suspend(&session, session.generation());
     tokio::time::sleep(Duration::from_secs(10)).await;
-    let (outbox2, _rx2, _kill2) = Outbox::new(16);
+    let (outbox2, _rx2, _kill2) = Outbox::new(&Default::default());
     let resume = session.resume_token.clone();
     hub.lifecycle.resume(&outbox2, 1, "dev-app".into(), "alice".into(), None, resume, 0).await.unwrap();
     tokio::time::sleep(Duration::from_secs(60)).await;
@@ -66,7 +65,7 @@ async fn a_resumed_session_outlives_its_old_grace_timer() {
 #[tokio::test(start_paused = true)]
 async fn the_token_warning_comes_30_s_before_expiry() {
     let hub = hub(Duration::from_secs(30)).await;
-    let (outbox, mut rx, _kill) = Outbox::new(16);
+    let (outbox, mut rx, _kill) = Outbox::new(&Default::default());
     let now = (rtm_server::clock::now_ms() / 1000) as u32;
     let token = rtm_server::token::build_007(APP, CERT, "alice", 100, now, 7);
     let (session, _) = hub.lifecycle.login(&outbox, APP.into(), "alice".into(), Some(token)).await.unwrap();

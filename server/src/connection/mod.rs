@@ -13,7 +13,7 @@ pub mod relay;
 pub mod writer;
 
 use crate::services::Services;
-use crate::sessions::{close, Outbox};
+use crate::sessions::{close, CloseReason, Outbox, Queued};
 use axum::extract::ws::{Message, WebSocket};
 use futures_util::StreamExt;
 use rtm_protocol::limits::{IDLE_TIMEOUT_SECS, MAX_FRAME_BYTES};
@@ -28,9 +28,8 @@ const CLOSE_LINGER: Duration = Duration::from_secs(2);
 /// Serves one upgraded socket until it closes.
 pub async fn serve(socket: WebSocket, services: Arc<Services>, mut shutdown: watch::Receiver<bool>) {
     let (sink, mut stream) = socket.split();
-    let (outbox, out_rx, mut kill_rx) = Outbox::new(services.config().limits.queue_capacity);
+    let (outbox, out_rx, mut kill_rx, stall) = new_outbox(&services);
     let limits = &services.config().limits;
-    let stall = Duration::from_secs(limits.write_timeout_secs);
     let writer = tokio::spawn(writer::write_loop(
         writer::Socket(sink),
         out_rx,
@@ -112,6 +111,14 @@ pub async fn serve(socket: WebSocket, services: Arc<Services>, mut shutdown: wat
         }
     })
     .await;
+}
+
+/// A connection's outbox, with the byte budget and the patience of the
+/// config, and how long one write may take (the same patience).
+fn new_outbox(services: &Services) -> (Outbox, Queued, watch::Receiver<Option<CloseReason>>, Duration) {
+    let limits = &services.config().limits;
+    let (outbox, queued, kill) = Outbox::new(limits);
+    (outbox, queued, kill, Duration::from_secs(limits.write_timeout_secs))
 }
 
 /// However a connection's loop ended: tells the writer (a reason set earlier

@@ -89,9 +89,8 @@ pub async fn accept(services: Weak<Services>, shutdown: watch::Receiver<bool>) {
 
 async fn serve_remote(services: Arc<Services>, remote: Remote, mut shutdown: watch::Receiver<bool>) {
     let Remote { from, link, mut frames } = remote;
-    let (outbox, out_rx, mut kill_rx) = Outbox::new(services.config().limits.queue_capacity);
+    let (outbox, out_rx, mut kill_rx, stall) = super::new_outbox(&services);
     let back = Back { node: services.node.clone(), to: from, link, seq: Default::default() };
-    let stall = Duration::from_secs(services.config().limits.write_timeout_secs);
     let writer = tokio::spawn(write_loop(back.clone(), out_rx, kill_rx.clone(), outbox.clone(), stall));
     let beats = tokio::spawn(beat(back));
     let mut conn = Conn::new(services.clone(), outbox);
@@ -133,7 +132,9 @@ impl Back {
 }
 
 impl FrameSink for Back {
-    async fn send(&mut self, frame: Bytes) -> bool {
+    /// Each frame is its own publish: the broker has nothing to coalesce
+    /// into, so `flush` is the trait's default, which does nothing.
+    async fn feed(&mut self, frame: Bytes) -> bool {
         self.send_item(Relayed::Frame(frame.to_vec())).await
     }
 

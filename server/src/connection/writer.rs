@@ -5,29 +5,48 @@
 //! Where the frames go is a [`FrameSink`]: the client's WebSocket, or, for a
 //! link relayed from another node, that node (`relay.rs`).
 
-use crate::sessions::{close, CloseReason, Outbound, Outbox};
+use crate::sessions::{close, CloseReason, Outbound, Outbox, Queued};
 use axum::extract::ws::{CloseFrame, Message, WebSocket};
 use bytes::Bytes;
 use futures_util::stream::SplitSink;
 use futures_util::SinkExt;
 use rtm_protocol::push_frame;
+use std::future::Future;
 use std::time::Duration;
-use tokio::sync::{mpsc, watch};
+use tokio::sync::watch;
+
+/// Frames written between two flushes, at most: the writer takes what is
+/// queued and flushes it in one write, since a write (a syscall) per frame
+/// is most of the cost of a fan-out. The caps keep one round short, so a
+/// close or a timeout is never far behind.
+const BATCH_FRAMES: usize = 64;
+/// Bytes written between two flushes, at most (see [`BATCH_FRAMES`]).
+const BATCH_BYTES: usize = 64 * 1024;
 
 /// Where a connection's frames go.
 pub(crate) trait FrameSink: Send {
-    /// Sends one frame; false when the other side is gone.
-    fn send(&mut self, frame: Bytes) -> impl std::future::Future<Output = bool> + Send;
+    /// Hands one frame over, possibly only buffering it until [`FrameSink::flush`];
+    /// false when the other side is gone.
+    fn feed(&mut self, frame: Bytes) -> impl Future<Output = bool> + Send;
+    /// Writes out what `feed` buffered; false when the other side is gone.
+    /// By default there is nothing to write: each `feed` already sent.
+    fn flush(&mut self) -> impl Future<Output = bool> + Send {
+        async { true }
+    }
     /// Ends the connection with `reason`.
-    fn close(self, reason: CloseReason) -> impl std::future::Future<Output = ()> + Send;
+    fn close(self, reason: CloseReason) -> impl Future<Output = ()> + Send;
 }
 
 /// The client's own socket.
 pub(crate) struct Socket(pub SplitSink<WebSocket, Message>);
 
 impl FrameSink for Socket {
-    async fn send(&mut self, frame: Bytes) -> bool {
-        self.0.send(Message::Binary(frame)).await.is_ok()
+    async fn feed(&mut self, frame: Bytes) -> bool {
+        self.0.feed(Message::Binary(frame)).await.is_ok()
+    }
+
+    async fn flush(&mut self) -> bool {
+        self.0.flush().await.is_ok()
     }
 
     async fn close(mut self, reason: CloseReason) {
@@ -37,64 +56,129 @@ impl FrameSink for Socket {
     }
 }
 
+/// Why writing stopped.
+enum Stop {
+    /// The other side is gone.
+    Gone,
+    /// A write took longer than the stall limit: the client stopped reading.
+    Stalled,
+}
+
 /// Runs until the connection ends. A client that takes no write for `stall`
 /// (it stopped reading and its socket buffers are full) is given up on: the
 /// connection is closed through `outbox` and this returns, dropping the
 /// socket, so the connection frees its slot instead of holding it forever.
 pub(crate) async fn write_loop(
     mut sink: impl FrameSink,
-    mut out: mpsc::Receiver<Outbound>,
+    mut out: Queued,
     mut kill: watch::Receiver<Option<CloseReason>>,
     outbox: Outbox,
     stall: Duration,
 ) {
-    let stalled = |outbox: &Outbox| {
-        outbox.close(close::SLOW_CONSUMER, "the client took no data for too long");
-    };
-    loop {
+    let mut batch = Batch { sink: &mut sink, stall, frames: 0, bytes: 0 };
+    let ended = loop {
         tokio::select! {
             biased;
-            frame = out.recv() => match frame {
-                Some(item) => match tokio::time::timeout(stall, send(&mut sink, item)).await {
-                    Ok(true) => {}
-                    Ok(false) => return,
-                    Err(_) => return stalled(&outbox),
-                },
-                None => break,
+            item = out.recv() => match item {
+                Some(item) => {
+                    if let Err(stop) = batch.round(item, &mut out).await {
+                        break Err(stop);
+                    }
+                }
+                None => break Ok(()),
             },
-            _ = kill.changed() => break,
+            _ = kill.changed() => break Ok(()),
         }
-    }
-    let flush = async {
-        while let Ok(item) = out.try_recv() {
-            if !send(&mut sink, item).await {
-                return false;
-            }
-        }
-        true
     };
-    match tokio::time::timeout(stall, flush).await {
-        Ok(true) => {}
-        Ok(false) => return,
-        Err(_) => return stalled(&outbox),
+    // Ending: what is still queued (a reply, a Kicked push) goes out first.
+    let drained = match ended {
+        Ok(()) => batch.drain(&mut out).await,
+        Err(stop) => Err(stop),
+    };
+    match drained {
+        Ok(()) => {}
+        Err(Stop::Gone) => return,
+        Err(Stop::Stalled) => {
+            return outbox.close(close::SLOW_CONSUMER, "the client took no data for too long");
+        }
     }
     let reason = kill.borrow().clone().unwrap_or(CloseReason { code: close::NORMAL, reason: String::new() });
     let _ = tokio::time::timeout(stall, sink.close(reason)).await;
 }
 
-/// Sends one queued item (a replay is many frames); false when the other side is gone.
-async fn send(sink: &mut impl FrameSink, item: Outbound) -> bool {
-    match item {
-        Outbound::Frame(bytes) => sink.send(bytes).await,
-        Outbound::Push { seq, body } => sink.send(push_frame(seq, &body).into()).await,
-        Outbound::Replay(pushes) => {
-            for (seq, body) in pushes {
-                if !sink.send(push_frame(seq, &body).into()).await {
-                    return false;
-                }
+/// Frames fed to a sink since its last flush; every sink call bounded by `stall`.
+struct Batch<'a, S> {
+    sink: &'a mut S,
+    stall: Duration,
+    frames: usize,
+    bytes: usize,
+}
+
+impl<S: FrameSink> Batch<'_, S> {
+    /// Writes `first` and whatever else is queued, up to the batch caps, then flushes.
+    async fn round(&mut self, first: Outbound, out: &mut Queued) -> Result<(), Stop> {
+        self.item(first).await?;
+        while self.frames > 0 && !self.is_full() {
+            match out.try_recv() {
+                Ok(item) => self.item(item).await?,
+                Err(_) => break,
             }
-            true
         }
+        self.flush().await
+    }
+
+    /// Writes everything queued, flushing as the caps say.
+    async fn drain(&mut self, out: &mut Queued) -> Result<(), Stop> {
+        while let Ok(item) = out.try_recv() {
+            self.item(item).await?;
+        }
+        self.flush().await
+    }
+
+    /// Feeds one queued item (a replay is many frames), flushing whenever a cap is reached.
+    async fn item(&mut self, item: Outbound) -> Result<(), Stop> {
+        match item {
+            Outbound::Frame(bytes) => self.feed(bytes).await,
+            Outbound::Push { seq, body } => self.feed(push_frame(seq, &body).into()).await,
+            Outbound::Replay(pushes) => {
+                for (seq, body) in pushes {
+                    self.feed(push_frame(seq, &body).into()).await?;
+                }
+                Ok(())
+            }
+        }
+    }
+
+    async fn feed(&mut self, frame: Bytes) -> Result<(), Stop> {
+        self.frames += 1;
+        self.bytes += frame.len();
+        bounded(self.stall, self.sink.feed(frame)).await?;
+        if self.is_full() {
+            self.flush().await?;
+        }
+        Ok(())
+    }
+
+    fn is_full(&self) -> bool {
+        self.frames >= BATCH_FRAMES || self.bytes >= BATCH_BYTES
+    }
+
+    async fn flush(&mut self) -> Result<(), Stop> {
+        if self.frames == 0 {
+            return Ok(());
+        }
+        self.frames = 0;
+        self.bytes = 0;
+        bounded(self.stall, self.sink.flush()).await
+    }
+}
+
+/// One sink call, given at most `stall`.
+async fn bounded(stall: Duration, call: impl Future<Output = bool>) -> Result<(), Stop> {
+    match tokio::time::timeout(stall, call).await {
+        Ok(true) => Ok(()),
+        Ok(false) => Err(Stop::Gone),
+        Err(_) => Err(Stop::Stalled),
     }
 }
 

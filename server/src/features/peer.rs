@@ -18,7 +18,7 @@ use crate::sessions::Session;
 use rtm_protocol::codes::PeerMessageError;
 use rtm_protocol::limits::{self, PEER_ACK_TIMEOUT_MS};
 use rtm_protocol::{OpError, Payload, Push, Reply, Request};
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -35,6 +35,47 @@ struct Deliveries {
     next: u64,
     /// Delivery id → (recipient session id, delivery).
     open: HashMap<u64, (u64, Delivery)>,
+    /// Session id → its open delivery ids; ids grow, so the first is the oldest.
+    by_session: HashMap<u64, BTreeSet<u64>>,
+}
+
+impl Deliveries {
+    /// Opens a delivery to session `owner`, which may hold at most `cap`:
+    /// beyond it the oldest is forgotten, so a client that never
+    /// acknowledges cannot grow this without bound. Forgetting loses
+    /// nothing but the answer: that sender's hasPeerReceived becomes false
+    /// (its wait times out), and an offline copy stays stored, to be
+    /// delivered again at the next login.
+    fn open(&mut self, owner: u64, delivery: Delivery, cap: usize) -> u64 {
+        self.next += 1;
+        let id = self.next;
+        self.open.insert(id, (owner, delivery));
+        let ids = self.by_session.entry(owner).or_default();
+        ids.insert(id);
+        while ids.len() > cap {
+            let Some(oldest) = ids.pop_first() else { break };
+            self.open.remove(&oldest);
+        }
+        id
+    }
+
+    /// Takes delivery `id` if session `owner` holds it.
+    fn take(&mut self, owner: u64, id: u64) -> Option<Delivery> {
+        if self.open.get(&id).is_none_or(|(o, _)| *o != owner) {
+            return None;
+        }
+        if let Some(ids) = self.by_session.get_mut(&owner) {
+            ids.remove(&id);
+        }
+        self.open.remove(&id).map(|(_, d)| d)
+    }
+
+    /// Forgets every delivery of session `owner`.
+    fn forget(&mut self, owner: u64) {
+        for id in self.by_session.remove(&owner).unwrap_or_default() {
+            self.open.remove(&id);
+        }
+    }
 }
 
 /// The peer-message feature of one node.
@@ -129,11 +170,8 @@ impl Peer {
     }
 
     fn remember(&self, session: &Session, delivery: Delivery) -> u64 {
-        let mut d = self.deliveries.lock().unwrap();
-        d.next += 1;
-        let id = d.next;
-        d.open.insert(id, (session.id(), delivery));
-        id
+        let cap = self.node.config.limits.unacked_deliveries;
+        self.deliveries.lock().unwrap().open(session.id(), delivery, cap)
     }
 
     /// The broker brought a peer message for `uid`: push it to the user's
@@ -166,13 +204,7 @@ impl Peer {
 
     /// The client of `session` acknowledged `delivery`.
     async fn acknowledged(&self, session: &Session, delivery: u64) {
-        let taken = {
-            let mut d = self.deliveries.lock().unwrap();
-            match d.open.get(&delivery) {
-                Some((owner, _)) if *owner == session.id() => d.open.remove(&delivery).map(|(_, d)| d),
-                _ => None,
-            }
-        };
+        let taken = self.deliveries.lock().unwrap().take(session.id(), delivery);
         let Some(Delivery { ack, stored }) = taken else { return };
         if let Some(ack) = ack {
             let event = Event::Node(NodeEvent::Ack { ack_id: ack.ack_id, ok: true });
@@ -189,7 +221,7 @@ impl Peer {
     /// senders hear nothing and report false; a message sent for offline
     /// delivery stays stored for the user's next login.
     pub fn session_ended(&self, session: &Session) {
-        self.deliveries.lock().unwrap().open.retain(|_, (owner, _)| *owner != session.id());
+        self.deliveries.lock().unwrap().forget(session.id());
     }
 }
 

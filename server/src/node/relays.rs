@@ -247,7 +247,7 @@ mod tests {
     #[test]
     fn a_refused_resume_falls_back_and_a_gap_loses_the_link() {
         let relays = Relays::default();
-        let (outbox, mut rx, kill) = Outbox::new(8);
+        let (outbox, mut rx, kill) = Outbox::new(&Default::default());
         let link = relays.open_entry(outbox.clone(), 7);
         assert_eq!(relays.entry_status(link), EntryStatus::Live);
         relays.deliver_out(link, 0, Relayed::Frame(reply(7, false)));

@@ -79,7 +79,8 @@ impl Lifecycle {
         let expires_at = check_credentials(&node.config, &app, &uid, token.as_deref(), Purpose::Login)?;
         let sref = SessionRef { node: node.id, session: node.sessions.next_id() };
         let resume = crate::node::relays::secret(node.id);
-        let session = Arc::new(Session::new(sref, app, uid, resume.clone(), outbox.clone()));
+        let replay = node.config.limits.replay_bytes;
+        let session = Arc::new(Session::new(sref, app, uid, resume.clone(), outbox.clone(), replay));
         node.sessions.insert(session.clone());
         let user_topic = Topic::user(&session.app, &session.uid);
         if let Err(e) = node.subs.acquire(&user_topic).await {

@@ -7,8 +7,8 @@
 //! a request against a kick — are decided in one place, in one order.
 
 use super::outbox::{close, Outbound, Outbox};
+use super::queue::PUSH_OVERHEAD;
 use bytes::Bytes;
-use rtm_protocol::limits::REPLAY_PUSHES;
 use std::collections::VecDeque;
 
 /// Why a connection cannot be attached.
@@ -28,21 +28,38 @@ pub(super) struct Link {
     generation: u64,
     next_seq: u64,
     replay: VecDeque<(u64, Bytes)>,
+    /// Bytes the ring holds, counted like the outbound queue counts them.
+    replay_size: usize,
+    /// The most the ring may hold: a count of pushes would let 32 KB
+    /// messages take 32 MB per session, or cut a burst of small ones short.
+    replay_budget: usize,
     ended: bool,
 }
 
 impl Link {
-    pub(super) fn new(outbox: Outbox) -> Link {
-        Link { outbox: Some(outbox), generation: 1, next_seq: 1, replay: VecDeque::new(), ended: false }
+    pub(super) fn new(outbox: Outbox, replay_budget: usize) -> Link {
+        Link {
+            outbox: Some(outbox),
+            generation: 1,
+            next_seq: 1,
+            replay: VecDeque::new(),
+            replay_size: 0,
+            replay_budget,
+            ended: false,
+        }
     }
 
     /// Numbers `body`, keeps it for replay, and sends it if a connection is attached.
     pub(super) fn push(&mut self, body: Bytes) {
         let seq = self.next_seq;
         self.next_seq += 1;
+        self.replay_size += body.len() + PUSH_OVERHEAD;
         self.replay.push_back((seq, body.clone()));
-        if self.replay.len() > REPLAY_PUSHES {
-            self.replay.pop_front();
+        // The oldest go first; a resume from before the oldest kept is a Gap
+        // (see `attach`), never a replay with a hole.
+        while self.replay_size > self.replay_budget {
+            let Some((_, old)) = self.replay.pop_front() else { break };
+            self.replay_size -= old.len() + PUSH_OVERHEAD;
         }
         if let Some(outbox) = &self.outbox {
             outbox.send(Outbound::Push { seq, body });
@@ -124,9 +141,15 @@ impl Link {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use tokio::sync::mpsc;
+    use crate::sessions::{CloseReason, Queued};
 
-    fn seqs(rx: &mut mpsc::Receiver<Outbound>) -> Vec<u64> {
+    const BUDGET: usize = 1 << 20;
+
+    fn new_outbox() -> (Outbox, Queued, tokio::sync::watch::Receiver<Option<CloseReason>>) {
+        Outbox::new(&Default::default())
+    }
+
+    fn seqs(rx: &mut Queued) -> Vec<u64> {
         let mut v = Vec::new();
         while let Ok(item) = rx.try_recv() {
             match item {
@@ -148,15 +171,15 @@ mod tests {
 
     #[test]
     fn pushes_while_detached_are_replayed_after_last_seq_once_in_order() {
-        let (outbox, mut rx, _kill) = Outbox::new(64);
-        let mut link = Link::new(outbox);
+        let (outbox, mut rx, _kill) = new_outbox();
+        let mut link = Link::new(outbox, BUDGET);
         link.push(body());
         link.push(body());
         assert_eq!(seqs(&mut rx), [1, 2]);
         assert!(link.detach(1));
         link.push(body());
         link.push(body());
-        let (outbox, mut rx2, _kill) = Outbox::new(64);
+        let (outbox, mut rx2, _kill) = new_outbox();
         assert_eq!(link.attach(outbox, 1, first()), Ok(2), "the client had seen 1 only");
         assert!(matches!(rx2.try_recv(), Ok(Outbound::Frame(_))), "the reply comes before the replay");
         assert_eq!(seqs(&mut rx2), [2, 3, 4]);
@@ -166,22 +189,31 @@ mod tests {
     }
 
     #[test]
-    fn a_position_outside_the_ring_is_a_gap() {
-        let (outbox, _rx, _kill) = Outbox::new(64);
-        let mut link = Link::new(outbox.clone());
-        for _ in 0..REPLAY_PUSHES + 10 {
-            link.push(body());
+    fn the_ring_keeps_what_its_byte_budget_holds_and_older_is_a_gap() {
+        let (outbox, _rx, _kill) = new_outbox();
+        // Room for ten 100-byte pushes.
+        let mut link = Link::new(outbox.clone(), 10 * (100 + PUSH_OVERHEAD));
+        for _ in 0..30 {
+            link.push(Bytes::from(vec![0u8; 100]));
         }
-        assert_eq!(link.attach(outbox.clone(), 0, first()), Err(AttachError::Gap), "the first are gone");
+        assert_eq!(link.replay.len(), 10, "the oldest beyond the budget went");
+        assert_eq!(link.replay_size, 10 * (100 + PUSH_OVERHEAD));
+        // Large pushes take the room of many small ones.
+        link.push(Bytes::from(vec![0u8; 500]));
+        assert_eq!(link.replay.len(), 6, "{:?}", link.replay.iter().map(|(s, _)| s).collect::<Vec<_>>());
+        assert!(link.replay_size <= 10 * (100 + PUSH_OVERHEAD));
+        assert_eq!(link.attach(outbox.clone(), 24, first()), Err(AttachError::Gap), "25 is gone");
         assert_eq!(link.attach(outbox.clone(), 10_000, first()), Err(AttachError::Gap), "from the future");
         assert_eq!(link.attach(outbox.clone(), u64::MAX, first()), Err(AttachError::Gap), "no overflow");
-        assert!(link.attach(outbox, (REPLAY_PUSHES + 10) as u64, first()).is_ok(), "nothing missed");
+        let (outbox, mut rx, _kill) = new_outbox();
+        assert!(link.attach(outbox, 25, first()).is_ok(), "26.. are all kept");
+        assert_eq!(seqs(&mut rx), [26, 27, 28, 29, 30, 31]);
     }
 
     #[test]
     fn grace_expiry_and_resume_cannot_both_win() {
-        let (outbox, _rx, _kill) = Outbox::new(64);
-        let mut link = Link::new(outbox.clone());
+        let (outbox, _rx, _kill) = new_outbox();
+        let mut link = Link::new(outbox.clone(), BUDGET);
         assert!(link.detach(1));
         // The resume wins: the grace timer of generation 1 then finds it attached.
         assert_eq!(link.attach(outbox.clone(), 0, first()), Ok(2));

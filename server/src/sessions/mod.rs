@@ -10,10 +10,12 @@
 
 pub mod link;
 pub mod outbox;
+pub mod queue;
 pub mod session;
 
 pub use link::AttachError;
 pub use outbox::{close, CloseReason, Outbound, Outbox};
+pub use queue::Queued;
 pub use session::Session;
 
 use std::collections::HashMap;
@@ -120,10 +122,10 @@ mod tests {
     use crate::engine::SessionRef;
 
     fn session(reg: &Registry, uid: &str) -> Arc<Session> {
-        let (outbox, _rx, _kill) = Outbox::new(8);
+        let (outbox, _rx, _kill) = Outbox::new(&Default::default());
         let id = reg.next_id();
         let sref = SessionRef { node: 1, session: id };
-        let s = Arc::new(Session::new(sref, "app".into(), uid.into(), format!("r{id}"), outbox));
+        let s = Arc::new(Session::new(sref, "app".into(), uid.into(), format!("r{id}"), outbox, 1 << 20));
         reg.insert(s.clone());
         s
     }

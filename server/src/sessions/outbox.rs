@@ -1,13 +1,17 @@
-//! The sending side of a connection, as sessions see it: a bounded queue of
-//! frames for the connection's writer, the switch that ends the connection,
-//! and the close codes it ends with.
+//! The sending side of a connection, as sessions see it: a queue of frames
+//! for the connection's writer, bounded in bytes (`queue.rs`), the switch
+//! that ends the connection, and the close codes it ends with.
 //!
 //! It lives with the sessions (not with `connection/`) because a session
 //! pushes into it from any task, and the connection layer sits above the
 //! sessions: the writer only drains what is queued here.
 
+use super::queue::{Meter, Queued};
+use crate::config::Limits;
 use bytes::Bytes;
 use rtm_protocol::{encode, ErrorReply, Reply, ServerFrame};
+use std::sync::Arc;
+use std::time::Duration;
 use tokio::sync::{mpsc, watch};
 
 /// What the writer half of a connection sends.
@@ -67,39 +71,45 @@ pub mod close {
     pub const SLOW_CONSUMER: u16 = 4008;
 }
 
-/// A connection's bounded frame queue and its kill switch. Cheap to clone.
+/// A connection's frame queue and its kill switch. Cheap to clone.
 #[derive(Clone)]
 pub struct Outbox {
-    out: mpsc::Sender<Outbound>,
+    out: mpsc::UnboundedSender<Outbound>,
+    meter: Arc<Meter>,
     kill: watch::Sender<Option<CloseReason>>,
 }
 
 impl Outbox {
-    /// An outbox holding at most `capacity` frames, with the receivers the
-    /// writer task drains.
-    pub fn new(capacity: usize) -> (Outbox, mpsc::Receiver<Outbound>, watch::Receiver<Option<CloseReason>>) {
-        let (out, out_rx) = mpsc::channel(capacity);
+    /// An outbox whose queue may hold `limits.queue_bytes` (and, for less
+    /// than `limits.write_timeout_secs`, up to twice that), with the
+    /// receivers the writer drains.
+    pub fn new(limits: &Limits) -> (Outbox, Queued, watch::Receiver<Option<CloseReason>>) {
+        let (out, out_rx) = mpsc::unbounded_channel();
+        let meter = Meter::new(limits.queue_bytes, Duration::from_secs(limits.write_timeout_secs));
         let (kill, kill_rx) = watch::channel(None);
-        (Outbox { out, kill }, out_rx, kill_rx)
+        (Outbox { out, meter: meter.clone(), kill }, Queued::new(out_rx, meter), kill_rx)
     }
 
-    /// Queues a frame. A full queue means the client is not reading: the
-    /// connection is ended rather than buffered without bound. Once it is
-    /// ending, nothing more is queued: a push that came after a dropped one
-    /// would reach the client after a gap in the numbering, and the client
-    /// would resume past what it never got.
+    /// Queues a frame. A queue that stays over its byte budget means the
+    /// client is not reading: the connection is ended rather than buffered
+    /// without bound. Once it is ending, nothing more is queued: a push that
+    /// came after a dropped one would reach the client after a gap in the
+    /// numbering, and the client would resume past what it never got.
     pub fn send(&self, item: Outbound) -> bool {
         if self.kill.borrow().is_some() {
             return false;
         }
-        match self.out.try_send(item) {
-            Ok(()) => true,
-            Err(mpsc::error::TrySendError::Full(_)) => {
-                self.close(close::SLOW_CONSUMER, "outbound queue full: the client reads too slowly");
-                false
-            }
-            Err(mpsc::error::TrySendError::Closed(_)) => false,
+        let size = item.size();
+        if let Err(why) = self.meter.admit(size) {
+            self.close(close::SLOW_CONSUMER, why);
+            return false;
         }
+        if self.out.send(item).is_err() {
+            // The writer is gone: nothing will take these bytes.
+            self.meter.release(size);
+            return false;
+        }
+        true
     }
 
     /// Queues the reply to request `id`.
@@ -129,14 +139,20 @@ mod tests {
 
     #[test]
     fn after_a_dropped_frame_nothing_more_is_queued() {
-        let (outbox, mut rx, kill) = Outbox::new(2);
+        // Room for two pushes within the budget, and two more over it.
+        let limits = Limits { queue_bytes: 2 * push(0).size(), ..Limits::default() };
+        let (outbox, mut rx, kill) = Outbox::new(&limits);
         assert!(outbox.send(push(1)) && outbox.send(push(2)));
-        assert!(!outbox.send(push(3)), "full: dropped");
+        assert!(outbox.send(push(3)) && outbox.send(push(4)), "a spike over budget, for a moment");
+        assert!(!outbox.send(push(5)), "at the ceiling: dropped");
         assert_eq!(kill.borrow().as_ref().map(|r| r.code), Some(close::SLOW_CONSUMER));
         // The writer drains one; a later push must not slip in behind the hole.
         assert!(matches!(rx.try_recv(), Ok(Outbound::Push { seq: 1, .. })));
-        assert!(!outbox.send(push(4)), "queued after a hole");
-        assert!(matches!(rx.try_recv(), Ok(Outbound::Push { seq: 2, .. })));
+        assert!(!outbox.send(push(6)), "queued after a hole");
+        for seq in 2..=4 {
+            assert!(matches!(rx.try_recv(), Ok(Outbound::Push { seq: s, .. }) if s == seq));
+        }
         assert!(rx.try_recv().is_err());
+        assert_eq!(rx.bytes(), 0, "what the writer took left the count");
     }
 }

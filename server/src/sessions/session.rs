@@ -36,14 +36,21 @@ pub struct Session {
 }
 
 impl Session {
-    /// A session attached to `outbox`.
-    pub fn new(sref: SessionRef, app: String, uid: String, resume_token: String, outbox: Outbox) -> Self {
+    /// A session attached to `outbox`, keeping up to `replay_bytes` of pushes for a resume.
+    pub fn new(
+        sref: SessionRef,
+        app: String,
+        uid: String,
+        resume_token: String,
+        outbox: Outbox,
+        replay_bytes: usize,
+    ) -> Self {
         Session {
             sref,
             app,
             uid,
             resume_token,
-            link: Mutex::new(Link::new(outbox)),
+            link: Mutex::new(Link::new(outbox, replay_bytes)),
             ops: tokio::sync::Mutex::new(()),
             budgets: Mutex::new(Budgets::default()),
             token_timer: Mutex::new(None),

@@ -141,13 +141,14 @@ mod tests {
     use crate::sessions::Outbox;
 
     fn session(id: u64) -> Arc<Session> {
-        let (outbox, _rx, _kill) = Outbox::new(8);
+        let (outbox, _rx, _kill) = Outbox::new(&Default::default());
         Arc::new(Session::new(
             SessionRef { node: 1, session: id },
             "app".into(),
             format!("u{id}"),
             String::new(),
             outbox,
+            1 << 20,
         ))
     }
 

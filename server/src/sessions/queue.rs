@@ -1,0 +1,150 @@
+//! The queue between a connection's producers (every session that pushes to
+//! it, from any task) and its writer, measured in bytes rather than items.
+//!
+//! Items differ in size by four orders of magnitude (a 10-byte reply, a
+//! 32 KB message, a replay of hundreds of pushes), so a count says nothing
+//! about memory, and a count low enough to bound memory for large frames cuts
+//! off readers of a legitimate burst of small ones. The budget is in bytes;
+//! what makes a consumer slow is time: the queue may run over its budget for
+//! a moment (a burst the client is reading through), but not for longer than
+//! `patience` (the write timeout), and never past twice the budget, which
+//! bounds memory whatever the timing.
+
+use super::outbox::Outbound;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use tokio::sync::mpsc;
+
+pub use tokio::sync::mpsc::error::TryRecvError;
+
+/// Bytes a push costs beyond its body: the frame header the writer adds
+/// (variant and seq), rounded up; also keeps empty items from being free.
+pub const PUSH_OVERHEAD: usize = 16;
+
+/// The hard ceiling, in budgets: past it a frame is refused at once.
+const CEILING: usize = 2;
+
+impl Outbound {
+    /// The bytes this item puts on the wire (approximately: push headers are
+    /// counted as [`PUSH_OVERHEAD`]).
+    pub fn size(&self) -> usize {
+        match self {
+            Outbound::Frame(bytes) => bytes.len().max(PUSH_OVERHEAD),
+            Outbound::Push { body, .. } => body.len() + PUSH_OVERHEAD,
+            Outbound::Replay(pushes) => pushes.iter().map(|(_, body)| body.len() + PUSH_OVERHEAD).sum(),
+        }
+    }
+}
+
+/// What is queued, shared by the producers and the writer.
+pub(super) struct Meter {
+    queued: AtomicUsize,
+    budget: usize,
+    patience: Duration,
+    /// When the queue last went over its budget; `None` while within it.
+    over_since: Mutex<Option<Instant>>,
+}
+
+impl Meter {
+    pub(super) fn new(budget: usize, patience: Duration) -> Arc<Meter> {
+        Arc::new(Meter { queued: AtomicUsize::new(0), budget, patience, over_since: Mutex::new(None) })
+    }
+
+    /// Counts `size` more bytes in, or says why the consumer is too slow to
+    /// take them (and counts nothing).
+    pub(super) fn admit(&self, size: usize) -> Result<(), &'static str> {
+        let queued = self.queued.fetch_add(size, Ordering::AcqRel) + size;
+        if queued <= self.budget {
+            return Ok(());
+        }
+        let refused = if queued > self.budget.saturating_mul(CEILING) {
+            Some("outbound queue at twice its byte budget (limits.queue_bytes): the client reads too slowly")
+        } else {
+            let start = *self.over_since.lock().unwrap().get_or_insert_with(Instant::now);
+            (start.elapsed() >= self.patience).then_some(
+                "outbound queue over its byte budget (limits.queue_bytes) for limits.write_timeout_secs: \
+                 the client reads too slowly",
+            )
+        };
+        match refused {
+            Some(why) => {
+                self.queued.fetch_sub(size, Ordering::AcqRel);
+                Err(why)
+            }
+            None => Ok(()),
+        }
+    }
+
+    /// `size` bytes left the queue (taken by the writer, or never queued).
+    pub(super) fn release(&self, size: usize) {
+        let left = self.queued.fetch_sub(size, Ordering::AcqRel) - size;
+        if left <= self.budget {
+            // Back within budget: the next burst gets the whole patience again.
+            *self.over_since.lock().unwrap() = None;
+        }
+    }
+
+    /// Bytes queued now.
+    pub(super) fn queued(&self) -> usize {
+        self.queued.load(Ordering::Acquire)
+    }
+}
+
+/// The writer's end of the queue: items leave the count as they are taken.
+pub struct Queued {
+    rx: mpsc::UnboundedReceiver<Outbound>,
+    meter: Arc<Meter>,
+}
+
+impl Queued {
+    pub(super) fn new(rx: mpsc::UnboundedReceiver<Outbound>, meter: Arc<Meter>) -> Queued {
+        Queued { rx, meter }
+    }
+
+    /// The next item; `None` when every producer is gone.
+    pub async fn recv(&mut self) -> Option<Outbound> {
+        let item = self.rx.recv().await?;
+        self.meter.release(item.size());
+        Some(item)
+    }
+
+    /// The next item if one is queued.
+    pub fn try_recv(&mut self) -> Result<Outbound, TryRecvError> {
+        let item = self.rx.try_recv()?;
+        self.meter.release(item.size());
+        Ok(item)
+    }
+
+    /// Bytes queued now.
+    pub fn bytes(&self) -> usize {
+        self.meter.queued()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_spike_within_budget_passes_and_the_ceiling_is_hard() {
+        let meter = Meter::new(100, Duration::from_secs(60));
+        assert!(meter.admit(100).is_ok(), "up to the budget");
+        assert!(meter.admit(50).is_ok(), "over the budget, for a moment");
+        assert!(meter.admit(51).is_err(), "past twice the budget: refused at once");
+        assert_eq!(meter.queued(), 150, "a refused item is not counted");
+        meter.release(150);
+        assert_eq!(meter.queued(), 0);
+    }
+
+    #[test]
+    fn over_budget_for_the_whole_patience_is_slow() {
+        let meter = Meter::new(100, Duration::from_millis(30));
+        assert!(meter.admit(120).is_ok());
+        std::thread::sleep(Duration::from_millis(40));
+        assert!(meter.admit(1).is_err(), "still over budget after the patience ran out");
+        // Draining below the budget restarts the clock.
+        meter.release(120);
+        assert!(meter.admit(120).is_ok());
+    }
+}
