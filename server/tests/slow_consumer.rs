@@ -17,6 +17,8 @@ async fn a_slow_reader_is_cut_off_without_a_gap_and_resumes_with_everything() {
     let mut config = Config::for_tests();
     // Room for 8 of the 30 KB messages (16 for a moment).
     config.limits.queue_bytes = 8 * 30_000;
+    // A ring that holds all 170 (5.1 MB), so what she missed can be replayed.
+    config.limits.replay_bytes = 8 << 20;
     let url = start_server_with(config).await;
 
     let mut alice = TestClient::connect_narrow(&url).await;

@@ -6,8 +6,8 @@
 //! a resume against the grace period running out, a push against a resume,
 //! a request against a kick — are decided in one place, in one order.
 
-use super::outbox::{close, Outbound, Outbox};
-use super::queue::PUSH_OVERHEAD;
+use super::outbox::{close, Outbox};
+use super::queue::{Outbound, PUSH_OVERHEAD};
 use bytes::Bytes;
 use std::collections::VecDeque;
 

@@ -14,8 +14,8 @@ pub mod queue;
 pub mod session;
 
 pub use link::AttachError;
-pub use outbox::{close, CloseReason, Outbound, Outbox};
-pub use queue::Queued;
+pub use outbox::{close, CloseReason, Outbox};
+pub use queue::{Outbound, Queued};
 pub use session::Session;
 
 use std::collections::HashMap;

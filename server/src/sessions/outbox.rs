@@ -6,37 +6,12 @@
 //! pushes into it from any task, and the connection layer sits above the
 //! sessions: the writer only drains what is queued here.
 
-use super::queue::{Meter, Queued};
+use super::queue::{Meter, Outbound, Queued};
 use crate::config::Limits;
-use bytes::Bytes;
-use rtm_protocol::{encode, ErrorReply, Reply, ServerFrame};
+use rtm_protocol::{ErrorReply, Reply};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{mpsc, watch};
-
-/// What the writer half of a connection sends.
-#[derive(Debug)]
-pub enum Outbound {
-    /// A whole encoded [`ServerFrame`] (replies).
-    Frame(Bytes),
-    /// A push: the writer frames `body` (an encoded `Push`) with `seq`.
-    Push {
-        /// The session's sequence number of the push.
-        seq: u64,
-        /// The encoded push, shared by every recipient of a fan-out.
-        body: Bytes,
-    },
-    /// The pushes a resumed client missed, in order: one item, so a replay
-    /// as long as the ring fits a queue however short.
-    Replay(Vec<(u64, Bytes)>),
-}
-
-impl Outbound {
-    /// The encoded reply to request `id`.
-    pub fn reply(id: u32, result: Result<Reply, ErrorReply>) -> Outbound {
-        Outbound::Frame(encode(&ServerFrame::Reply { id, result }).into())
-    }
-}
 
 /// Why the server closes a connection: a WebSocket close code and reason.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -99,14 +74,13 @@ impl Outbox {
         if self.kill.borrow().is_some() {
             return false;
         }
-        let size = item.size();
-        if let Err(why) = self.meter.admit(size) {
+        if let Err(why) = self.meter.admit(&item) {
             self.close(close::SLOW_CONSUMER, why);
             return false;
         }
-        if self.out.send(item).is_err() {
+        if let Err(mpsc::error::SendError(item)) = self.out.send(item) {
             // The writer is gone: nothing will take these bytes.
-            self.meter.release(size);
+            self.meter.release(&item);
             return false;
         }
         true
@@ -132,6 +106,7 @@ impl Outbox {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use bytes::Bytes;
 
     fn push(seq: u64) -> Outbound {
         Outbound::Push { seq, body: Bytes::from_static(b"p") }

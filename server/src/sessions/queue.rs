@@ -10,7 +10,8 @@
 //! `patience` (the write timeout), and never past twice the budget, which
 //! bounds memory whatever the timing.
 
-use super::outbox::Outbound;
+use bytes::Bytes;
+use rtm_protocol::{encode, ErrorReply, Reply, ServerFrame};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -25,7 +26,31 @@ pub const PUSH_OVERHEAD: usize = 16;
 /// The hard ceiling, in budgets: past it a frame is refused at once.
 const CEILING: usize = 2;
 
+/// What the writer half of a connection sends.
+#[derive(Debug)]
+pub enum Outbound {
+    /// A whole encoded [`ServerFrame`] (replies).
+    Frame(Bytes),
+    /// A push: the writer frames `body` (an encoded `Push`) with `seq`.
+    Push {
+        /// The session's sequence number of the push.
+        seq: u64,
+        /// The encoded push, shared by every recipient of a fan-out.
+        body: Bytes,
+    },
+    /// The pushes a resumed client missed, in order, as one item. Its bytes
+    /// are counted, and raise the budget while it is queued: they are the
+    /// replay ring's (shared, not copied), bounded by `limits.replay_bytes`,
+    /// and a resume must never be refused for being a resume.
+    Replay(Vec<(u64, Bytes)>),
+}
+
 impl Outbound {
+    /// The encoded reply to request `id`.
+    pub fn reply(id: u32, result: Result<Reply, ErrorReply>) -> Outbound {
+        Outbound::Frame(encode(&ServerFrame::Reply { id, result }).into())
+    }
+
     /// The bytes this item puts on the wire (approximately: push headers are
     /// counted as [`PUSH_OVERHEAD`]).
     pub fn size(&self) -> usize {
@@ -40,6 +65,8 @@ impl Outbound {
 /// What is queued, shared by the producers and the writer.
 pub(super) struct Meter {
     queued: AtomicUsize,
+    /// Bytes of replays queued, which the budget makes room for (see [`Outbound::Replay`]).
+    replays: AtomicUsize,
     budget: usize,
     patience: Duration,
     /// When the queue last went over its budget; `None` while within it.
@@ -48,13 +75,24 @@ pub(super) struct Meter {
 
 impl Meter {
     pub(super) fn new(budget: usize, patience: Duration) -> Arc<Meter> {
-        Arc::new(Meter { queued: AtomicUsize::new(0), budget, patience, over_since: Mutex::new(None) })
+        Arc::new(Meter {
+            queued: AtomicUsize::new(0),
+            replays: AtomicUsize::new(0),
+            budget,
+            patience,
+            over_since: Mutex::new(None),
+        })
     }
 
     /// Counts `size` more bytes in, or says why the consumer is too slow to
     /// take them (and counts nothing).
-    pub(super) fn admit(&self, size: usize) -> Result<(), &'static str> {
+    pub(super) fn admit(&self, item: &Outbound) -> Result<(), &'static str> {
+        let size = item.size();
+        if matches!(item, Outbound::Replay(_)) {
+            self.replays.fetch_add(size, Ordering::AcqRel);
+        }
         let queued = self.queued.fetch_add(size, Ordering::AcqRel) + size;
+        let queued = queued.saturating_sub(self.replays.load(Ordering::Acquire));
         if queued <= self.budget {
             return Ok(());
         }
@@ -69,17 +107,21 @@ impl Meter {
         };
         match refused {
             Some(why) => {
-                self.queued.fetch_sub(size, Ordering::AcqRel);
+                self.release(item);
                 Err(why)
             }
             None => Ok(()),
         }
     }
 
-    /// `size` bytes left the queue (taken by the writer, or never queued).
-    pub(super) fn release(&self, size: usize) {
+    /// `item` left the queue (taken by the writer, or never queued).
+    pub(super) fn release(&self, item: &Outbound) {
+        let size = item.size();
+        if matches!(item, Outbound::Replay(_)) {
+            self.replays.fetch_sub(size, Ordering::AcqRel);
+        }
         let left = self.queued.fetch_sub(size, Ordering::AcqRel) - size;
-        if left <= self.budget {
+        if left.saturating_sub(self.replays.load(Ordering::Acquire)) <= self.budget {
             // Back within budget: the next burst gets the whole patience again.
             *self.over_since.lock().unwrap() = None;
         }
@@ -105,14 +147,14 @@ impl Queued {
     /// The next item; `None` when every producer is gone.
     pub async fn recv(&mut self) -> Option<Outbound> {
         let item = self.rx.recv().await?;
-        self.meter.release(item.size());
+        self.meter.release(&item);
         Some(item)
     }
 
     /// The next item if one is queued.
     pub fn try_recv(&mut self) -> Result<Outbound, TryRecvError> {
         let item = self.rx.try_recv()?;
-        self.meter.release(item.size());
+        self.meter.release(&item);
         Ok(item)
     }
 
@@ -126,25 +168,34 @@ impl Queued {
 mod tests {
     use super::*;
 
+    fn frame(len: usize) -> Outbound {
+        Outbound::Frame(Bytes::from(vec![0; len]))
+    }
+
     #[test]
     fn a_spike_within_budget_passes_and_the_ceiling_is_hard() {
         let meter = Meter::new(100, Duration::from_secs(60));
-        assert!(meter.admit(100).is_ok(), "up to the budget");
-        assert!(meter.admit(50).is_ok(), "over the budget, for a moment");
-        assert!(meter.admit(51).is_err(), "past twice the budget: refused at once");
+        assert!(meter.admit(&frame(100)).is_ok(), "up to the budget");
+        assert!(meter.admit(&frame(50)).is_ok(), "over the budget, for a moment");
+        assert!(meter.admit(&frame(51)).is_err(), "past twice the budget: refused at once");
         assert_eq!(meter.queued(), 150, "a refused item is not counted");
-        meter.release(150);
+        let replay = Outbound::Replay(vec![(1, Bytes::from(vec![0; 500]))]);
+        assert!(meter.admit(&replay).is_ok(), "a replay makes its own room");
+        assert!(meter.admit(&frame(40)).is_ok(), "and takes none from what follows it");
+        meter.release(&replay);
+        meter.release(&frame(150));
+        meter.release(&frame(40));
         assert_eq!(meter.queued(), 0);
     }
 
     #[test]
     fn over_budget_for_the_whole_patience_is_slow() {
         let meter = Meter::new(100, Duration::from_millis(30));
-        assert!(meter.admit(120).is_ok());
+        assert!(meter.admit(&frame(120)).is_ok());
         std::thread::sleep(Duration::from_millis(40));
-        assert!(meter.admit(1).is_err(), "still over budget after the patience ran out");
+        assert!(meter.admit(&frame(20)).is_err(), "still over budget after the patience ran out");
         // Draining below the budget restarts the clock.
-        meter.release(120);
-        assert!(meter.admit(120).is_ok());
+        meter.release(&frame(120));
+        assert!(meter.admit(&frame(120)).is_ok());
     }
 }

@@ -8,7 +8,8 @@
 //! subscriptions, what rings at it) they keep themselves, keyed by its id.
 
 use super::link::{AttachError, Link};
-use super::outbox::{Outbound, Outbox};
+use super::outbox::Outbox;
+use super::queue::Outbound;
 use crate::engine::SessionRef;
 use bytes::Bytes;
 use rtm_protocol::rate::Budgets;
