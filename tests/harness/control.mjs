@@ -25,6 +25,8 @@
 //        close) new proxy connections for N ms; 200 JSON {severed, downMs}
 //   POST /freeze              stop forwarding on every proxied connection but keep it open (a
 //        silently dead network); 200 JSON {frozen}
+//   POST /drop-push[?count=N] drop the next N pushes the server sends through the proxy while the
+//        link stays up (a hole in the push numbering); 200 JSON {dropping}
 //   GET  /token?kind=007|006&uid=U[&expire=SECS][&app=ID&cert=CERT]   text/plain token for the
 //        configured app (or app/cert given): see app.mjs
 //   GET  /config   JSON {appId, certificate, graceSecs, serverUrl, proxyUrl, controlUrl, configLoaded}
@@ -91,6 +93,8 @@ const routes = {
   },
 
   'POST /freeze': () => json({ frozen: proxy.freeze() }),
+
+  'POST /drop-push': (q) => json({ dropping: proxy.dropPushes(Math.max(0, intParam(q, 'count', 1))) }),
 
   'GET /token': tokenRoute(app),
 
