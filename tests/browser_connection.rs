@@ -71,8 +71,10 @@ async fn a_push_lost_on_a_live_link_is_recovered_by_a_resume_in_order() {
     // The proxy loses the next push to A; the link itself stays up.
     control("POST", "/drop-push?count=1").await;
     let none = JsValue::UNDEFINED;
-    let sends: Vec<_> =
-        ["m1", "m2", "m3"].iter().map(|t| b.send_message_to_peer(&text(t), &a_uid.clone().into(), &none)).collect();
+    let sends: Vec<_> = ["m1", "m2", "m3"]
+        .iter()
+        .map(|t| b.send_message_to_peer(&text(t), &a_uid.clone().into(), &none))
+        .collect();
     // A sees m2 after a hole where m1 was: it must not take m2 (its position would
     // then pass m1 by) but resume from m1's predecessor, and get all three in order.
     assert_eq!(texts(&inbox.wait_for(3).await), ["m1", "m2", "m3"], "the lost push came back, in order");

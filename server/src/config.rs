@@ -6,6 +6,8 @@
 //! development = false       # true: app ids not listed log in without a token
 //! allowed_origins = ["https://app.example.com"]  # browser origins (default: any)
 //! redis_url = "redis://127.0.0.1:6379"  # cluster mode (the --redis flag wins)
+//! tls_cert = "/etc/rtm/fullchain.pem"   # TLS: both or neither (the --tls-* flags win)
+//! tls_key = "/etc/rtm/privkey.pem"
 //!
 //! [[apps]]
 //! id = "970CA35de60c44645bbae8a215061b33"
@@ -69,6 +71,13 @@ pub struct Cli {
     /// without a certificate. Refused without this flag.
     #[arg(long, env = "RTM_INSECURE")]
     pub insecure: bool,
+    /// TLS: the certificate chain (PEM); clients then connect with wss://.
+    /// Needs --tls-key.
+    #[arg(long, env = "RTM_TLS_CERT")]
+    pub tls_cert: Option<PathBuf>,
+    /// TLS: the certificate's private key (PEM). Needs --tls-cert.
+    #[arg(long, env = "RTM_TLS_KEY")]
+    pub tls_key: Option<PathBuf>,
     /// Log filter, in tracing's env-filter syntax.
     #[arg(long, env = "RTM_LOG", default_value = "info")]
     pub log: String,
@@ -105,6 +114,10 @@ pub struct FileConfig {
     /// Browser origins allowed to open a WebSocket (empty: any).
     #[serde(default)]
     pub allowed_origins: Vec<String>,
+    /// TLS: the certificate chain, PEM (the `--tls-cert` flag wins).
+    pub tls_cert: Option<PathBuf>,
+    /// TLS: the private key, PEM (the `--tls-key` flag wins).
+    pub tls_key: Option<PathBuf>,
     /// Apps allowed to log in.
     #[serde(default)]
     pub apps: Vec<AppConfig>,
@@ -185,6 +198,8 @@ pub struct Config {
     pub data_dir: Option<PathBuf>,
     /// Cluster mode: the Redis engine's URL; `None` runs on the embedded engine.
     pub redis_url: Option<String>,
+    /// TLS on the listen address; `None` serves plain ws:// and http://.
+    pub tls: Option<TlsFiles>,
     /// How long a dropped session waits for its client.
     pub grace: Duration,
     /// How long this node's presence lease lasts without renewal: when a node
@@ -257,6 +272,7 @@ impl Config {
             apps,
             data_dir: Some(cli.data_dir.clone()),
             redis_url: cli.redis.clone().or(file.redis_url),
+            tls: tls_files(cli.tls_cert.clone().or(file.tls_cert), cli.tls_key.clone().or(file.tls_key))?,
             grace: Duration::from_secs(cli.grace_secs),
             lease: DEFAULT_LEASE,
             allowed_origins: file.allowed_origins,
@@ -273,6 +289,7 @@ impl Config {
             development: true,
             data_dir: None,
             redis_url: None,
+            tls: None,
             grace: Duration::from_secs(30),
             lease: DEFAULT_LEASE,
             allowed_origins: Vec::new(),
@@ -284,6 +301,37 @@ impl Config {
                 max_connections_per_ip: 1 << 20,
                 ..Limits::default()
             },
+        }
+    }
+}
+
+/// Where the certificate chain and its private key are (PEM files).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TlsFiles {
+    /// The certificate chain: the server's certificate first, then any
+    /// intermediates (as Let's Encrypt's `fullchain.pem`).
+    pub cert: PathBuf,
+    /// The private key (PKCS#8, PKCS#1 or SEC1).
+    pub key: PathBuf,
+}
+
+/// Both files or neither: a certificate without its key (or the reverse) is
+/// a typo, and serving plain text instead would be a silent downgrade.
+fn tls_files(cert: Option<PathBuf>, key: Option<PathBuf>) -> anyhow::Result<Option<TlsFiles>> {
+    match (cert, key) {
+        (Some(cert), Some(key)) => Ok(Some(TlsFiles { cert, key })),
+        (None, None) => Ok(None),
+        (Some(cert), None) => {
+            anyhow::bail!(
+                "TLS certificate {} given without a key: add --tls-key (or tls_key)",
+                cert.display()
+            )
+        }
+        (None, Some(key)) => {
+            anyhow::bail!(
+                "TLS key {} given without a certificate: add --tls-cert (or tls_cert)",
+                key.display()
+            )
         }
     }
 }
@@ -323,5 +371,27 @@ mod tests {
     fn typos_are_errors_not_silently_ignored() {
         assert!(parse("[[apps]]\nidd = \"a1\"\n").is_err());
         assert!(parse("[limit]\n").is_err());
+    }
+
+    fn cli(args: &[&str]) -> Cli {
+        Cli::try_parse_from([&["rtm-server"], args].concat()).unwrap()
+    }
+
+    #[test]
+    fn tls_needs_both_files() {
+        let config = Config::from_cli(&cli(&["--tls-cert", "c.pem", "--tls-key", "k.pem"])).unwrap();
+        assert_eq!(config.tls, Some(TlsFiles { cert: "c.pem".into(), key: "k.pem".into() }));
+        assert_eq!(Config::from_cli(&cli(&[])).unwrap().tls, None);
+        let err = Config::from_cli(&cli(&["--tls-cert", "c.pem"])).unwrap_err().to_string();
+        assert!(err.contains("c.pem") && err.contains("--tls-key"), "{err}");
+        let err = Config::from_cli(&cli(&["--tls-key", "k.pem"])).unwrap_err().to_string();
+        assert!(err.contains("k.pem") && err.contains("--tls-cert"), "{err}");
+    }
+
+    #[test]
+    fn tls_files_from_the_config_file() {
+        let f = parse("tls_cert = \"c.pem\"\ntls_key = \"k.pem\"\n").unwrap();
+        let files = tls_files(f.tls_cert, f.tls_key).unwrap().unwrap();
+        assert_eq!((files.cert.to_str(), files.key.to_str()), (Some("c.pem"), Some("k.pem")));
     }
 }
