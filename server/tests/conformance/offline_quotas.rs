@@ -79,8 +79,9 @@ pub async fn expired_messages_give_bytes_back(factory: &impl Factory) {
     o.put(&app, "bob", "alice", &kb(), now_ms() - 120_000).await.unwrap().expect("stored");
     assert!(o.list(&app, "bob").await.unwrap().is_empty(), "expired: not listed");
     assert_eq!(put(o, &app, "bob", "alice").await, Err(OfflineFull::Sender), "but counted until deleted");
-    assert_eq!(o.expire().await.unwrap(), 1);
+    // At least this one: engines of other cases may share the backend.
+    assert!(o.expire().await.unwrap() >= 1);
     put(o, &app, "bob", "alice").await.expect("the expired message gave its bytes back");
-    assert_eq!(o.expire().await.unwrap(), 0, "nothing else expired");
-    assert_eq!(o.list(&app, "bob").await.unwrap().len(), 1);
+    o.expire().await.unwrap();
+    assert_eq!(o.list(&app, "bob").await.unwrap().len(), 1, "a fresh message does not expire");
 }
