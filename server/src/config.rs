@@ -18,6 +18,8 @@
 //! max_connections = 10000      # concurrent WebSocket connections
 //! offline_max_messages = 200   # stored offline messages per user
 //! offline_max_age_days = 7
+//! offline_max_bytes_per_sender = 4194304  # stored offline messages of one sender (4 MiB)
+//! offline_max_bytes_per_app = 1073741824  # stored offline messages of one app (1 GiB)
 //! channel_attrs_ttl_secs = 300 # an empty channel's attributes are kept this long
 //! invitation_timeout_secs = 60  # an unanswered call invitation fails after this
 //! logins_per_user_per_sec = 2  # more logins of one user get LOGIN_ERR_TOO_OFTEN
@@ -148,6 +150,15 @@ pub struct Limits {
     pub offline_max_messages: u32,
     /// Offline messages older than this are dropped.
     pub offline_max_age_days: u32,
+    /// Bytes of offline messages one sender may have stored at once (payload
+    /// plus 64 per message); past it `sendMessageToPeer` with
+    /// `enableOfflineMessaging` fails (PEER_MESSAGE_ERR_FAILURE) until some
+    /// are delivered or expire. The per-user cap alone let one user fill the
+    /// disk by writing to many made-up uids.
+    pub offline_max_bytes_per_sender: u64,
+    /// Bytes of offline messages one app may have stored at once: what a
+    /// crowd of senders can fill together.
+    pub offline_max_bytes_per_app: u64,
     /// A channel empty this long loses its attributes (seconds).
     pub channel_attrs_ttl_secs: u64,
     /// An invitation not answered within this fails (seconds).
@@ -170,12 +181,24 @@ impl Default for Limits {
             max_connections: 10_000,
             offline_max_messages: 200,
             offline_max_age_days: 7,
+            offline_max_bytes_per_sender: 4 << 20,
+            offline_max_bytes_per_app: 1 << 30,
             channel_attrs_ttl_secs: 300,
             invitation_timeout_secs: 60,
             logins_per_user_per_sec: limits::LOGIN_RATE.0,
             max_connections_per_ip: 256,
             login_deadline_secs: 10,
             write_timeout_secs: 10,
+        }
+    }
+}
+
+impl Limits {
+    /// The offline-message quotas these limits set.
+    pub fn offline_quotas(&self) -> crate::engine::OfflineQuotas {
+        crate::engine::OfflineQuotas {
+            per_sender: self.offline_max_bytes_per_sender,
+            per_app: self.offline_max_bytes_per_app,
         }
     }
 }
@@ -242,6 +265,8 @@ impl Config {
             ("max_connections_per_ip", file.limits.max_connections_per_ip as u64),
             ("login_deadline_secs", file.limits.login_deadline_secs),
             ("write_timeout_secs", file.limits.write_timeout_secs),
+            ("offline_max_bytes_per_sender", file.limits.offline_max_bytes_per_sender),
+            ("offline_max_bytes_per_app", file.limits.offline_max_bytes_per_app),
         ] {
             anyhow::ensure!(v > 0, "config: limits.{name} must be > 0");
         }
