@@ -101,6 +101,31 @@ pub struct FileConfig {
     pub limits: Limits,
 }
 
+impl FileConfig {
+    /// Parses and checks the text of a config file: everything `--config`
+    /// does but reading the file. Pure, so the fuzzer can run it
+    /// (fuzz/fuzz_targets/config.rs); an operator's typo must be an error
+    /// message, never a crash or a silently different server.
+    pub fn parse(text: &str) -> anyhow::Result<FileConfig> {
+        let file: FileConfig = toml::from_str(text)?;
+        let mut ids = std::collections::HashSet::new();
+        for app in &file.apps {
+            anyhow::ensure!(
+                rtm_protocol::limits::validate_app_id(&app.id),
+                "config: app id {:?} must be 1-64 printable ASCII characters",
+                app.id
+            );
+            if let Some(cert) = &app.certificate {
+                anyhow::ensure!(!cert.is_empty(), "config: the certificate of app {:?} is empty", app.id);
+            }
+            anyhow::ensure!(ids.insert(app.id.as_str()), "config: app id {:?} is listed twice", app.id);
+        }
+        anyhow::ensure!(file.limits.queue_capacity > 0, "config: limits.queue_capacity must be > 0");
+        anyhow::ensure!(file.limits.max_connections > 0, "config: limits.max_connections must be > 0");
+        Ok(file)
+    }
+}
+
 /// One `[[apps]]` table.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -180,26 +205,12 @@ impl Config {
             Some(path) => {
                 let text = std::fs::read_to_string(path)
                     .with_context(|| format!("reading config file {}", path.display()))?;
-                toml::from_str::<FileConfig>(&text)
-                    .with_context(|| format!("parsing config file {}", path.display()))?
+                FileConfig::parse(&text).with_context(|| format!("parsing config file {}", path.display()))?
             }
             None => FileConfig::default(),
         };
-        let mut apps = HashMap::new();
-        for app in &file.apps {
-            anyhow::ensure!(
-                rtm_protocol::limits::validate_app_id(&app.id),
-                "config: app id {:?} must be 1-64 printable ASCII characters",
-                app.id
-            );
-            if let Some(cert) = &app.certificate {
-                anyhow::ensure!(!cert.is_empty(), "config: the certificate of app {:?} is empty", app.id);
-            }
-            let duplicate = apps.insert(app.id.clone(), app.certificate.clone()).is_some();
-            anyhow::ensure!(!duplicate, "config: app id {:?} is listed twice", app.id);
-        }
-        anyhow::ensure!(file.limits.queue_capacity > 0, "config: limits.queue_capacity must be > 0");
-        anyhow::ensure!(file.limits.max_connections > 0, "config: limits.max_connections must be > 0");
+        // `parse` refused duplicate ids, so nothing is lost here.
+        let apps: HashMap<_, _> = file.apps.iter().map(|a| (a.id.clone(), a.certificate.clone())).collect();
         Ok(Config {
             listen: cli.listen,
             www: cli.www.clone().unwrap_or_else(default_www),
@@ -246,7 +257,7 @@ mod tests {
     use super::*;
 
     fn parse(text: &str) -> anyhow::Result<FileConfig> {
-        Ok(toml::from_str(text)?)
+        FileConfig::parse(text)
     }
 
     #[test]
@@ -266,5 +277,14 @@ mod tests {
     fn typos_are_errors_not_silently_ignored() {
         assert!(parse("[[apps]]\nidd = \"a1\"\n").is_err());
         assert!(parse("[limit]\n").is_err());
+    }
+
+    #[test]
+    fn checks_run_on_the_parsed_file() {
+        assert!(parse("[[apps]]\nid = \"a\"\n[[apps]]\nid = \"a\"\n").is_err(), "duplicate id");
+        assert!(parse("[[apps]]\nid = \"a\"\ncertificate = \"\"\n").is_err(), "empty certificate");
+        assert!(parse("[[apps]]\nid = \"\"\n").is_err(), "empty id");
+        assert!(parse("[limits]\nqueue_capacity = 0\n").is_err());
+        assert!(parse("").is_ok());
     }
 }
