@@ -128,6 +128,40 @@ pub struct FileConfig {
     pub limits: Limits,
 }
 
+impl FileConfig {
+    /// Parses and checks the text of a config file: everything `--config`
+    /// does but reading the file. Pure, so the fuzzer can run it
+    /// (fuzz/fuzz_targets/config.rs); an operator's typo must be an error
+    /// message, never a crash or a silently different server.
+    pub fn parse(text: &str) -> anyhow::Result<FileConfig> {
+        let file: FileConfig = toml::from_str(text)?;
+        let mut ids = std::collections::HashSet::new();
+        for app in &file.apps {
+            anyhow::ensure!(
+                rtm_protocol::limits::validate_app_id(&app.id),
+                "config: app id {:?} must be 1-64 printable ASCII characters",
+                app.id
+            );
+            if let Some(cert) = &app.certificate {
+                anyhow::ensure!(!cert.is_empty(), "config: the certificate of app {:?} is empty", app.id);
+            }
+            anyhow::ensure!(ids.insert(app.id.as_str()), "config: app id {:?} is listed twice", app.id);
+        }
+        anyhow::ensure!(file.limits.queue_capacity > 0, "config: limits.queue_capacity must be > 0");
+        anyhow::ensure!(file.limits.max_connections > 0, "config: limits.max_connections must be > 0");
+        for (name, v) in [
+            ("max_connections_per_ip", file.limits.max_connections_per_ip as u64),
+            ("login_deadline_secs", file.limits.login_deadline_secs),
+            ("write_timeout_secs", file.limits.write_timeout_secs),
+            ("offline_max_bytes_per_sender", file.limits.offline_max_bytes_per_sender),
+            ("offline_max_bytes_per_app", file.limits.offline_max_bytes_per_app),
+        ] {
+            anyhow::ensure!(v > 0, "config: limits.{name} must be > 0");
+        }
+        Ok(file)
+    }
+}
+
 /// One `[[apps]]` table.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -241,35 +275,12 @@ impl Config {
             Some(path) => {
                 let text = std::fs::read_to_string(path)
                     .with_context(|| format!("reading config file {}", path.display()))?;
-                toml::from_str::<FileConfig>(&text)
-                    .with_context(|| format!("parsing config file {}", path.display()))?
+                FileConfig::parse(&text).with_context(|| format!("parsing config file {}", path.display()))?
             }
             None => FileConfig::default(),
         };
-        let mut apps = HashMap::new();
-        for app in &file.apps {
-            anyhow::ensure!(
-                rtm_protocol::limits::validate_app_id(&app.id),
-                "config: app id {:?} must be 1-64 printable ASCII characters",
-                app.id
-            );
-            if let Some(cert) = &app.certificate {
-                anyhow::ensure!(!cert.is_empty(), "config: the certificate of app {:?} is empty", app.id);
-            }
-            let duplicate = apps.insert(app.id.clone(), app.certificate.clone()).is_some();
-            anyhow::ensure!(!duplicate, "config: app id {:?} is listed twice", app.id);
-        }
-        anyhow::ensure!(file.limits.queue_capacity > 0, "config: limits.queue_capacity must be > 0");
-        anyhow::ensure!(file.limits.max_connections > 0, "config: limits.max_connections must be > 0");
-        for (name, v) in [
-            ("max_connections_per_ip", file.limits.max_connections_per_ip as u64),
-            ("login_deadline_secs", file.limits.login_deadline_secs),
-            ("write_timeout_secs", file.limits.write_timeout_secs),
-            ("offline_max_bytes_per_sender", file.limits.offline_max_bytes_per_sender),
-            ("offline_max_bytes_per_app", file.limits.offline_max_bytes_per_app),
-        ] {
-            anyhow::ensure!(v > 0, "config: limits.{name} must be > 0");
-        }
+        // `parse` refused duplicate ids, so nothing is lost here.
+        let apps: HashMap<_, _> = file.apps.iter().map(|a| (a.id.clone(), a.certificate.clone())).collect();
         let development = file.development.unwrap_or(apps.is_empty());
         let open_apps: Vec<&String> =
             apps.iter().filter(|(_, cert)| cert.is_none()).map(|(id, _)| id).collect();
@@ -376,7 +387,7 @@ mod tests {
     use super::*;
 
     fn parse(text: &str) -> anyhow::Result<FileConfig> {
-        Ok(toml::from_str(text)?)
+        FileConfig::parse(text)
     }
 
     #[test]
@@ -418,5 +429,14 @@ mod tests {
         let f = parse("tls_cert = \"c.pem\"\ntls_key = \"k.pem\"\n").unwrap();
         let files = tls_files(f.tls_cert, f.tls_key).unwrap().unwrap();
         assert_eq!((files.cert.to_str(), files.key.to_str()), (Some("c.pem"), Some("k.pem")));
+    }
+
+    #[test]
+    fn checks_run_on_the_parsed_file() {
+        assert!(parse("[[apps]]\nid = \"a\"\n[[apps]]\nid = \"a\"\n").is_err(), "duplicate id");
+        assert!(parse("[[apps]]\nid = \"a\"\ncertificate = \"\"\n").is_err(), "empty certificate");
+        assert!(parse("[[apps]]\nid = \"\"\n").is_err(), "empty id");
+        assert!(parse("[limits]\nqueue_capacity = 0\n").is_err());
+        assert!(parse("").is_ok());
     }
 }

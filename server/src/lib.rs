@@ -21,6 +21,7 @@
 //! token/        Agora 006/007 login tokens and the credential rules
 //! config, clock the settings; milliseconds since the epoch
 //! tls           wss:// on the server's own port (PEM certificate and key)
+//! fuzzing       what the fuzz targets (fuzz/) and tests/fuzz_corpus.rs run
 //! ```
 //!
 //! A node reaches other nodes only through the engine: it publishes events
@@ -38,6 +39,8 @@ pub mod config;
 pub mod connection;
 pub mod engine;
 pub mod features;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod http;
 pub mod node;
 pub mod services;
