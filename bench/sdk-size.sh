@@ -13,7 +13,7 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
-BUDGET=100000    # bytes, gzip -9 of pkg/index.js; 2026-11-22: 99,594
+BUDGET=101000    # bytes, gzip -9 of pkg/index.js; 2026-11-22: 99,594; 2026-11-30: 100,509 (login, renewToken and invitation budgets, push-gap detection)
 TARGET=40960
 
 if [[ "${1:-}" != "--no-build" ]]; then

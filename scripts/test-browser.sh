@@ -8,6 +8,10 @@
 #   RTM_TEST_URL=ws://IP:PORT/rtm          rtm-server, directly
 #   RTM_TEST_PROXY_URL=ws://IP:PPORT/rtm   the same server through the harness's TCP proxy
 #   RTM_TEST_CONTROL=http://127.0.0.1:CPORT the harness's control API (restart, sever, token, config)
+#   RTM_TEST_TLS_URL=wss://IP:TPORT/rtm     the harness's second rtm-server, on TLS (tests/browser_tls.rs)
+# With a harness (RTM_TEST_CONTROL) and no RTM_TEST_TLS_URL, this script asks the harness for its TLS
+# server's URL and certificate pin, and runs Chromium with a webdriver.json that trusts that
+# certificate (.test-out/webdriver-tls.json: WASM_BINDGEN_TEST_WEBDRIVER_JSON plus the pin).
 # scripts/test.sh starts the harness (tests/harness/control.mjs) and sets all three. Run alone
 # with none of them set, this script builds rtm-server, starts the harness itself (logs in
 # .test-out/control.log, server.log) and stops it at the end; with only RTM_TEST_CONTROL (a harness
@@ -26,8 +30,20 @@ if [[ -z "${RTM_TEST_URL:-}" ]]; then   # a harness is running: ask it where its
   read -r RTM_TEST_URL RTM_TEST_PROXY_URL < <(harness_config "$RTM_TEST_CONTROL" serverUrl proxyUrl)
 fi
 : "${RTM_TEST_URL:?could not read the harness /config at $RTM_TEST_CONTROL}"
+if [[ -n "${RTM_TEST_CONTROL:-}" && -z "${RTM_TEST_TLS_URL:-}" ]]; then
+  read -r RTM_TEST_TLS_URL TLS_SPKI < <(harness_config "$RTM_TEST_CONTROL" tlsUrl tlsSpki) || true
+  if [[ -n "${TLS_SPKI:-}" ]]; then   # Chromium trusts the harness's certificate, by its key's pin
+    mkdir -p .test-out
+    node -e 'const fs = require("fs"); const [from, to, pin] = process.argv.slice(1);
+      const json = JSON.parse(fs.readFileSync(from, "utf8")); const opts = json["goog:chromeOptions"] ??= {};
+      (opts.args ??= []).push(`ignore-certificate-errors-spki-list=${pin}`);
+      fs.writeFileSync(to, JSON.stringify(json, null, 2));' \
+      "$WASM_BINDGEN_TEST_WEBDRIVER_JSON" .test-out/webdriver-tls.json "$TLS_SPKI"
+    export WASM_BINDGEN_TEST_WEBDRIVER_JSON="$ROOT/.test-out/webdriver-tls.json"
+  fi
+fi
 # Exported only when set: an empty value would reach the tests as Some("").
-for v in RTM_TEST_URL RTM_TEST_PROXY_URL RTM_TEST_CONTROL; do
+for v in RTM_TEST_URL RTM_TEST_PROXY_URL RTM_TEST_CONTROL RTM_TEST_TLS_URL; do
   if [[ -n "${!v:-}" ]]; then export "${v?}"; else
     unset "$v"; echo "-- $v is not set: tests that need it cannot run"
   fi
@@ -48,5 +64,5 @@ else
 fi
 
 SUITE_ARGS=()
-SUITE_ENV="RTM_TEST_URL=$RTM_TEST_URL RTM_TEST_PROXY_URL=${RTM_TEST_PROXY_URL:-} RTM_TEST_CONTROL=${RTM_TEST_CONTROL:-}"
+SUITE_ENV="RTM_TEST_URL=$RTM_TEST_URL RTM_TEST_PROXY_URL=${RTM_TEST_PROXY_URL:-} RTM_TEST_CONTROL=${RTM_TEST_CONTROL:-} RTM_TEST_TLS_URL=${RTM_TEST_TLS_URL:-}"
 run_suites browser "${targets[@]}"

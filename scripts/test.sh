@@ -10,7 +10,8 @@
 #               to restart the server, sever links and mint tokens); GET its /config
 #   3 browser   scripts/test-browser.sh: wasm-pack test --headless --chrome per target (lib,
 #               tests/*.rs) with RTM_TEST_URL=ws://IP:PORT/rtm (the server), RTM_TEST_PROXY_URL
-#               (the proxy) and RTM_TEST_CONTROL=http://127.0.0.1:CPORT (the control API)
+#               (the proxy) and RTM_TEST_CONTROL=http://127.0.0.1:CPORT (the control API); it asks
+#               the harness for its TLS server (wss://, for browser_tls) and the certificate's pin
 #               (last line "browser: N passed, ...")
 #   4 cluster   scripts/test-cluster.sh: the cluster suites tests/browser_cluster*.rs against two
 #               rtm-server nodes on one Redis behind a load balancer (tests/harness/cluster.mjs,

@@ -204,6 +204,13 @@ impl LocalInvitation {
             emit_later(inner, "LocalInvitationFailure", vec!["NOT_LOGGEDIN".into()]);
             return Ok(());
         }
+        // INVITE_RATE, as the server counts it. Agora has no "too often"
+        // among the failure reasons; UNKNOWN is the one not about the callee.
+        if !self.core.budgets.borrow_mut().invite(js_sys::Date::now() as u64) {
+            inner.state.set("FAILURE");
+            emit_later(inner, "LocalInvitationFailure", vec!["UNKNOWN".into()]);
+            return Ok(());
+        }
         inner.state.set("SENT_TO_REMOTE");
         let core = self.core.clone();
         let req = Request::InviteSend {

@@ -60,6 +60,37 @@ async fn a_cut_link_resumes_with_every_missed_message_once_in_order() {
 }
 
 #[wasm_bindgen_test]
+async fn a_push_lost_on_a_live_link_is_recovered_by_a_resume_in_order() {
+    let app = unique("app");
+    let (a_uid, b_uid) = (unique("A"), unique("B"));
+    let a = proxied_client(&app);
+    let states = Recorder::on(&a, "ConnectionStateChanged");
+    let inbox = Recorder::on(&a, "MessageFromPeer");
+    login(&a, &a_uid).await;
+    let b = logged_in(&app, &b_uid).await;
+    // The proxy loses the next push to A; the link itself stays up.
+    control("POST", "/drop-push?count=1").await;
+    let none = JsValue::UNDEFINED;
+    let sends: Vec<_> = ["m1", "m2", "m3"]
+        .iter()
+        .map(|t| b.send_message_to_peer(&text(t), &a_uid.clone().into(), &none))
+        .collect();
+    // A sees m2 after a hole where m1 was: it must not take m2 (its position would
+    // then pass m1 by) but resume from m1's predecessor, and get all three in order.
+    assert_eq!(texts(&inbox.wait_for(3).await), ["m1", "m2", "m3"], "the lost push came back, in order");
+    assert!(states.pairs().contains(&"RECONNECTING/INTERRUPTED".to_string()), "{:?}", states.pairs());
+    eventually("A is back", || states.pairs().last().map(String::as_str) == Some("CONNECTED/LOGIN_SUCCESS"))
+        .await;
+    for sent in sends {
+        assert!(has_peer_received(&settle(sent).await.unwrap()), "each acknowledged once A had it");
+    }
+    pause(300).await;
+    assert_eq!(inbox.len(), 3, "exactly once");
+    settle(a.logout()).await.unwrap();
+    settle(b.logout()).await.unwrap();
+}
+
+#[wasm_bindgen_test]
 async fn a_server_restart_reconnects_and_rejoins() {
     let (app, room) = (unique("app"), unique("room"));
     let a = client(&app);

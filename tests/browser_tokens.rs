@@ -46,8 +46,12 @@ async fn bad_tokens_are_refused_with_codes() {
     assert_eq!(rejection_code(c.login(&login_opts(&uid, &wrong_cert))).await, 5, "wrong certificate");
     let other_uid = token("007", "someone-else", 600, "").await;
     assert_eq!(rejection_code(c.login(&login_opts(&uid, &other_uid))).await, 5, "another uid");
+    // login() may be called twice a second (LOGIN_ERR_TOO_OFTEN, as in Agora's SDK).
+    assert_eq!(rejection_code(c.login(&login_opts(&uid, "007eJxGarbage"))).await, 10, "too often");
+    pause(1_000).await;
     assert_eq!(rejection_code(c.login(&login_opts(&uid, "007eJxGarbage"))).await, 5, "garbage");
     assert_eq!(rejection_code(c.login(&obj(&[("uid", uid.clone().into())]))).await, 5, "no token");
+    pause(1_000).await;
     let expired_006 = token("006", &uid, -60, "").await;
     assert_eq!(rejection_code(c.login(&login_opts(&uid, &expired_006))).await, 6, "expired 006");
     let short_007 = token("007", &uid, 1, "").await;
@@ -69,6 +73,9 @@ async fn renew_token_replaces_the_token_of_a_live_session() {
     settle(c.login(&login_opts(&uid, &token("007", &uid, 600, "").await))).await.unwrap();
     settle(c.renew_token(&token("007", &uid, 3_600, "").await.into())).await.expect("renewToken");
     settle(c.renew_token(&token("006", &uid, 3_600, "").await.into())).await.expect("a 006 token too");
+    // renewToken() may be called twice a second (RENEW_TOKEN_ERR_TOO_OFTEN).
+    assert_eq!(rejection_code(c.renew_token(&"garbage".into())).await, 4, "too often");
+    pause(1_000).await;
     assert_eq!(rejection_code(c.renew_token(&"garbage".into())).await, 6, "invalid token");
     assert_eq!(rejection_code(c.renew_token(&token("007", "other", 600, "").await.into())).await, 6);
     assert_eq!(rejection_code(c.renew_token(&"".into())).await, 2, "empty");

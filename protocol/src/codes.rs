@@ -250,6 +250,15 @@ error_family!(
 );
 
 error_family!(
+    /// The error reply to `InviteSend` when the server refuses it before
+    /// ringing anyone. Ours, not Agora's: `send()` returns nothing and Agora's
+    /// LocalInvitationFailureReason has no "too often", so the SDK reports
+    /// this as LocalInvitationFailure UNKNOWN. 6 keeps it apart from the
+    /// InvitationApiCallError codes the same reply can carry (1-5).
+    InviteSendError { TOO_OFTEN = 6 => TooOften, }
+);
+
+error_family!(
     /// `AgoraRTM.createInstance()` (thrown).
     CreateInstanceError { INVALID_ARGUMENT = 1 => InvalidArgument, }
 );
@@ -302,6 +311,7 @@ mod tests {
             [1, 2, 3, 4, 5, 6, 7, 102]
         );
         assert_eq!(pairs(InvitationApiCallError::ALL, InvitationApiCallError::code), [1, 2, 3, 4, 5]);
+        assert_eq!(pairs(InviteSendError::ALL, InviteSendError::code), [6]);
         assert_eq!(CreateInstanceError::INVALID_ARGUMENT.code(), 1);
         assert_eq!(CreateChannelError::INVALID_ARGUMENT.code(), 1);
     }

@@ -15,6 +15,8 @@
 pub mod codec;
 pub mod codes;
 pub mod frames;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod limits;
 pub mod rate;
 

@@ -145,6 +145,13 @@ impl AttrLimits {
 
 /// Invitation content and response, in bytes.
 pub const MAX_INVITATION_BYTES: usize = 8 * 1024;
+/// `localInvitation.send()`: this many per ... per session. Agora documents
+/// no budget here; without one a caller could ring a callee a thousand times
+/// and get it cut off as a slow consumer.
+pub const INVITE_RATE: (u32, u64) = (10, 5_000);
+/// Invitations ringing at one callee session at once; past it a new one fails
+/// for its caller (PEER_NO_RESPONSE) and is not shown to the callee.
+pub const MAX_RINGING_PER_CALLEE: usize = 16;
 
 /// `TokenPrivilegeWillExpire` this long before the token expires (s).
 pub const TOKEN_WARNING_SECS: u64 = 30;

@@ -76,6 +76,7 @@ pub struct Budgets {
     attrs: [RateWindow; 4],
     renew: RateWindow,
     login: RateWindow,
+    invite: RateWindow,
 }
 
 /// The attribute calls, each kind with its own budget.
@@ -119,6 +120,7 @@ impl Default for Budgets {
             ],
             renew: RateWindow::from_rate(limits::RENEW_RATE),
             login: RateWindow::from_rate(limits::LOGIN_RATE),
+            invite: RateWindow::from_rate(limits::INVITE_RATE),
         }
     }
 }
@@ -158,6 +160,11 @@ impl Budgets {
     /// One `renewToken()`.
     pub fn renew(&mut self, now_ms: u64) -> bool {
         self.renew.try_hit(now_ms)
+    }
+
+    /// One `localInvitation.send()`.
+    pub fn invite(&mut self, now_ms: u64) -> bool {
+        self.invite.try_hit(now_ms)
     }
 
     /// One `getMembers()`.

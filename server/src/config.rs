@@ -6,6 +6,8 @@
 //! development = false       # true: app ids not listed log in without a token
 //! allowed_origins = ["https://app.example.com"]  # browser origins (default: any)
 //! redis_url = "redis://127.0.0.1:6379"  # cluster mode (the --redis flag wins)
+//! tls_cert = "/etc/rtm/fullchain.pem"   # TLS: both or neither (the --tls-* flags win)
+//! tls_key = "/etc/rtm/privkey.pem"
 //!
 //! [[apps]]
 //! id = "970CA35de60c44645bbae8a215061b33"
@@ -18,6 +20,8 @@
 //! max_connections = 10000      # concurrent WebSocket connections
 //! offline_max_messages = 200   # stored offline messages per user
 //! offline_max_age_days = 7
+//! offline_max_bytes_per_sender = 4194304  # stored offline messages of one sender (4 MiB)
+//! offline_max_bytes_per_app = 1073741824  # stored offline messages of one app (1 GiB)
 //! channel_attrs_ttl_secs = 300 # an empty channel's attributes are kept this long
 //! invitation_timeout_secs = 60  # an unanswered call invitation fails after this
 //! logins_per_user_per_sec = 2  # more logins of one user get LOGIN_ERR_TOO_OFTEN
@@ -71,6 +75,13 @@ pub struct Cli {
     /// without a certificate. Refused without this flag.
     #[arg(long, env = "RTM_INSECURE")]
     pub insecure: bool,
+    /// TLS: the certificate chain (PEM); clients then connect with wss://.
+    /// Needs --tls-key.
+    #[arg(long, env = "RTM_TLS_CERT")]
+    pub tls_cert: Option<PathBuf>,
+    /// TLS: the certificate's private key (PEM). Needs --tls-cert.
+    #[arg(long, env = "RTM_TLS_KEY")]
+    pub tls_key: Option<PathBuf>,
     /// Log filter, in tracing's env-filter syntax.
     #[arg(long, env = "RTM_LOG", default_value = "info")]
     pub log: String,
@@ -107,12 +118,52 @@ pub struct FileConfig {
     /// Browser origins allowed to open a WebSocket (empty: any).
     #[serde(default)]
     pub allowed_origins: Vec<String>,
+    /// TLS: the certificate chain, PEM (the `--tls-cert` flag wins).
+    pub tls_cert: Option<PathBuf>,
+    /// TLS: the private key, PEM (the `--tls-key` flag wins).
+    pub tls_key: Option<PathBuf>,
     /// Apps allowed to log in.
     #[serde(default)]
     pub apps: Vec<AppConfig>,
     /// Limits.
     #[serde(default)]
     pub limits: Limits,
+}
+
+impl FileConfig {
+    /// Parses and checks the text of a config file: everything `--config`
+    /// does but reading the file. Pure, so the fuzzer can run it
+    /// (fuzz/fuzz_targets/config.rs); an operator's typo must be an error
+    /// message, never a crash or a silently different server.
+    pub fn parse(text: &str) -> anyhow::Result<FileConfig> {
+        let file: FileConfig = toml::from_str(text)?;
+        let mut ids = std::collections::HashSet::new();
+        for app in &file.apps {
+            anyhow::ensure!(
+                rtm_protocol::limits::validate_app_id(&app.id),
+                "config: app id {:?} must be 1-64 printable ASCII characters",
+                app.id
+            );
+            if let Some(cert) = &app.certificate {
+                anyhow::ensure!(!cert.is_empty(), "config: the certificate of app {:?} is empty", app.id);
+            }
+            anyhow::ensure!(ids.insert(app.id.as_str()), "config: app id {:?} is listed twice", app.id);
+        }
+        anyhow::ensure!(file.limits.max_connections > 0, "config: limits.max_connections must be > 0");
+        for (name, v) in [
+            ("queue_bytes", file.limits.queue_bytes as u64),
+            ("replay_bytes", file.limits.replay_bytes as u64),
+            ("unacked_deliveries", file.limits.unacked_deliveries as u64),
+            ("max_connections_per_ip", file.limits.max_connections_per_ip as u64),
+            ("login_deadline_secs", file.limits.login_deadline_secs),
+            ("write_timeout_secs", file.limits.write_timeout_secs),
+            ("offline_max_bytes_per_sender", file.limits.offline_max_bytes_per_sender),
+            ("offline_max_bytes_per_app", file.limits.offline_max_bytes_per_app),
+        ] {
+            anyhow::ensure!(v > 0, "config: limits.{name} must be > 0");
+        }
+        Ok(file)
+    }
 }
 
 /// One `[[apps]]` table.
@@ -135,6 +186,9 @@ pub struct Limits {
     /// dropped (4008). The default holds a burst of 7 senders × 160 typical
     /// messages (about 140 bytes each) several times over.
     pub queue_bytes: usize,
+    /// Replaced by `queue_bytes` (the queue is sized in bytes now); still
+    /// accepted so that existing files load, and ignored with a warning.
+    pub queue_capacity: Option<usize>,
     /// Bytes of pushes a session keeps for a resume; older ones go first
     /// (a resume from before them fails, and the client logs in afresh).
     pub replay_bytes: usize,
@@ -147,6 +201,15 @@ pub struct Limits {
     pub offline_max_messages: u32,
     /// Offline messages older than this are dropped.
     pub offline_max_age_days: u32,
+    /// Bytes of offline messages one sender may have stored at once (payload
+    /// plus 64 per message); past it `sendMessageToPeer` with
+    /// `enableOfflineMessaging` fails (PEER_MESSAGE_ERR_FAILURE) until some
+    /// are delivered or expire. The per-user cap alone let one user fill the
+    /// disk by writing to many made-up uids.
+    pub offline_max_bytes_per_sender: u64,
+    /// Bytes of offline messages one app may have stored at once: what a
+    /// crowd of senders can fill together.
+    pub offline_max_bytes_per_app: u64,
     /// A channel empty this long loses its attributes (seconds).
     pub channel_attrs_ttl_secs: u64,
     /// An invitation not answered within this fails (seconds).
@@ -166,17 +229,30 @@ impl Default for Limits {
     fn default() -> Self {
         Limits {
             queue_bytes: 1 << 20,
+            queue_capacity: None,
             replay_bytes: 1 << 20,
             unacked_deliveries: 1024,
             max_connections: 10_000,
             offline_max_messages: 200,
             offline_max_age_days: 7,
+            offline_max_bytes_per_sender: 4 << 20,
+            offline_max_bytes_per_app: 1 << 30,
             channel_attrs_ttl_secs: 300,
             invitation_timeout_secs: 60,
             logins_per_user_per_sec: limits::LOGIN_RATE.0,
             max_connections_per_ip: 256,
             login_deadline_secs: 10,
             write_timeout_secs: 10,
+        }
+    }
+}
+
+impl Limits {
+    /// The offline-message quotas these limits set.
+    pub fn offline_quotas(&self) -> crate::engine::OfflineQuotas {
+        crate::engine::OfflineQuotas {
+            per_sender: self.offline_max_bytes_per_sender,
+            per_app: self.offline_max_bytes_per_app,
         }
     }
 }
@@ -199,6 +275,8 @@ pub struct Config {
     pub data_dir: Option<PathBuf>,
     /// Cluster mode: the Redis engine's URL; `None` runs on the embedded engine.
     pub redis_url: Option<String>,
+    /// TLS on the listen address; `None` serves plain ws:// and http://.
+    pub tls: Option<TlsFiles>,
     /// How long a dropped session waits for its client.
     pub grace: Duration,
     /// How long this node's presence lease lasts without renewal: when a node
@@ -217,35 +295,15 @@ impl Config {
             Some(path) => {
                 let text = std::fs::read_to_string(path)
                     .with_context(|| format!("reading config file {}", path.display()))?;
-                toml::from_str::<FileConfig>(&text)
-                    .with_context(|| format!("parsing config file {}", path.display()))?
+                FileConfig::parse(&text).with_context(|| format!("parsing config file {}", path.display()))?
             }
             None => FileConfig::default(),
         };
-        let mut apps = HashMap::new();
-        for app in &file.apps {
-            anyhow::ensure!(
-                rtm_protocol::limits::validate_app_id(&app.id),
-                "config: app id {:?} must be 1-64 printable ASCII characters",
-                app.id
-            );
-            if let Some(cert) = &app.certificate {
-                anyhow::ensure!(!cert.is_empty(), "config: the certificate of app {:?} is empty", app.id);
-            }
-            let duplicate = apps.insert(app.id.clone(), app.certificate.clone()).is_some();
-            anyhow::ensure!(!duplicate, "config: app id {:?} is listed twice", app.id);
+        if file.limits.queue_capacity.is_some() {
+            tracing::warn!("config: limits.queue_capacity is no longer used (the queue is sized by limits.queue_bytes); remove it");
         }
-        anyhow::ensure!(file.limits.max_connections > 0, "config: limits.max_connections must be > 0");
-        for (name, v) in [
-            ("queue_bytes", file.limits.queue_bytes as u64),
-            ("replay_bytes", file.limits.replay_bytes as u64),
-            ("unacked_deliveries", file.limits.unacked_deliveries as u64),
-            ("max_connections_per_ip", file.limits.max_connections_per_ip as u64),
-            ("login_deadline_secs", file.limits.login_deadline_secs),
-            ("write_timeout_secs", file.limits.write_timeout_secs),
-        ] {
-            anyhow::ensure!(v > 0, "config: limits.{name} must be > 0");
-        }
+        // `parse` refused duplicate ids, so nothing is lost here.
+        let apps: HashMap<_, _> = file.apps.iter().map(|a| (a.id.clone(), a.certificate.clone())).collect();
         let development = file.development.unwrap_or(apps.is_empty());
         let open_apps: Vec<&String> =
             apps.iter().filter(|(_, cert)| cert.is_none()).map(|(id, _)| id).collect();
@@ -273,6 +331,7 @@ impl Config {
             apps,
             data_dir: Some(cli.data_dir.clone()),
             redis_url: cli.redis.clone().or(file.redis_url),
+            tls: tls_files(cli.tls_cert.clone().or(file.tls_cert), cli.tls_key.clone().or(file.tls_key))?,
             grace: Duration::from_secs(cli.grace_secs),
             lease: DEFAULT_LEASE,
             allowed_origins: file.allowed_origins,
@@ -289,6 +348,7 @@ impl Config {
             development: true,
             data_dir: None,
             redis_url: None,
+            tls: None,
             grace: Duration::from_secs(30),
             lease: DEFAULT_LEASE,
             allowed_origins: Vec::new(),
@@ -300,6 +360,37 @@ impl Config {
                 max_connections_per_ip: 1 << 20,
                 ..Limits::default()
             },
+        }
+    }
+}
+
+/// Where the certificate chain and its private key are (PEM files).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TlsFiles {
+    /// The certificate chain: the server's certificate first, then any
+    /// intermediates (as Let's Encrypt's `fullchain.pem`).
+    pub cert: PathBuf,
+    /// The private key (PKCS#8, PKCS#1 or SEC1).
+    pub key: PathBuf,
+}
+
+/// Both files or neither: a certificate without its key (or the reverse) is
+/// a typo, and serving plain text instead would be a silent downgrade.
+fn tls_files(cert: Option<PathBuf>, key: Option<PathBuf>) -> anyhow::Result<Option<TlsFiles>> {
+    match (cert, key) {
+        (Some(cert), Some(key)) => Ok(Some(TlsFiles { cert, key })),
+        (None, None) => Ok(None),
+        (Some(cert), None) => {
+            anyhow::bail!(
+                "TLS certificate {} given without a key: add --tls-key (or tls_key)",
+                cert.display()
+            )
+        }
+        (None, Some(key)) => {
+            anyhow::bail!(
+                "TLS key {} given without a certificate: add --tls-cert (or tls_cert)",
+                key.display()
+            )
         }
     }
 }
@@ -319,7 +410,7 @@ mod tests {
     use super::*;
 
     fn parse(text: &str) -> anyhow::Result<FileConfig> {
-        Ok(toml::from_str(text)?)
+        FileConfig::parse(text)
     }
 
     #[test]
@@ -340,5 +431,37 @@ mod tests {
     fn typos_are_errors_not_silently_ignored() {
         assert!(parse("[[apps]]\nidd = \"a1\"\n").is_err());
         assert!(parse("[limit]\n").is_err());
+    }
+
+    fn cli(args: &[&str]) -> Cli {
+        Cli::try_parse_from([&["rtm-server"], args].concat()).unwrap()
+    }
+
+    #[test]
+    fn tls_needs_both_files() {
+        let config = Config::from_cli(&cli(&["--tls-cert", "c.pem", "--tls-key", "k.pem"])).unwrap();
+        assert_eq!(config.tls, Some(TlsFiles { cert: "c.pem".into(), key: "k.pem".into() }));
+        assert_eq!(Config::from_cli(&cli(&[])).unwrap().tls, None);
+        let err = Config::from_cli(&cli(&["--tls-cert", "c.pem"])).unwrap_err().to_string();
+        assert!(err.contains("c.pem") && err.contains("--tls-key"), "{err}");
+        let err = Config::from_cli(&cli(&["--tls-key", "k.pem"])).unwrap_err().to_string();
+        assert!(err.contains("k.pem") && err.contains("--tls-cert"), "{err}");
+    }
+
+    #[test]
+    fn tls_files_from_the_config_file() {
+        let f = parse("tls_cert = \"c.pem\"\ntls_key = \"k.pem\"\n").unwrap();
+        let files = tls_files(f.tls_cert, f.tls_key).unwrap().unwrap();
+        assert_eq!((files.cert.to_str(), files.key.to_str()), (Some("c.pem"), Some("k.pem")));
+    }
+
+    #[test]
+    fn checks_run_on_the_parsed_file() {
+        assert!(parse("[[apps]]\nid = \"a\"\n[[apps]]\nid = \"a\"\n").is_err(), "duplicate id");
+        assert!(parse("[[apps]]\nid = \"a\"\ncertificate = \"\"\n").is_err(), "empty certificate");
+        assert!(parse("[[apps]]\nid = \"\"\n").is_err(), "empty id");
+        assert!(parse("[limits]\nqueue_bytes = 0\n").is_err());
+        assert!(parse("[limits]\nqueue_capacity = 1024\n").is_ok(), "an old file still loads");
+        assert!(parse("").is_ok());
     }
 }

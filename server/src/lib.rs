@@ -20,6 +20,8 @@
 //! store/        SQLite: offline messages and channel attributes
 //! token/        Agora 006/007 login tokens and the credential rules
 //! config, clock the settings; milliseconds since the epoch
+//! tls           wss:// on the server's own port (PEM certificate and key)
+//! fuzzing       what the fuzz targets (fuzz/) and tests/fuzz_corpus.rs run
 //! ```
 //!
 //! A node reaches other nodes only through the engine: it publishes events
@@ -37,11 +39,14 @@ pub mod config;
 pub mod connection;
 pub mod engine;
 pub mod features;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod http;
 pub mod node;
 pub mod services;
 pub mod sessions;
 pub mod store;
+pub mod tls;
 pub mod token;
 
 use admission::Admission;
@@ -54,6 +59,7 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
+use tokio_rustls::rustls::ServerConfig as TlsConfig;
 
 /// Name and version, as the server reports itself to clients.
 pub const SERVER_NAME: &str = concat!("rtm-server ", env!("CARGO_PKG_VERSION"));
@@ -61,6 +67,8 @@ pub const SERVER_NAME: &str = concat!("rtm-server ", env!("CARGO_PKG_VERSION"));
 /// A bound, not yet running server.
 pub struct Server {
     listener: TcpListener,
+    /// Set when the config names a certificate: every connection is TLS.
+    tls: Option<Arc<TlsConfig>>,
     services: Arc<Services>,
 }
 
@@ -92,17 +100,25 @@ impl Server {
     /// Binds the listen address of `config` as a node on `engine`, which other
     /// nodes may share.
     pub async fn bind_on(config: config::Config, engine: Engine) -> anyhow::Result<Server> {
+        // Before anything starts: a bad certificate or key must stop the
+        // server, never leave it serving plain text on a port meant for TLS.
+        let tls = config.tls.as_ref().map(tls::load).transpose()?;
         let listener = TcpListener::bind(config.listen).await?;
         if config.development {
             tracing::warn!("development mode: app ids not configured log in without a token");
         }
         let services = Services::start(config, engine).await?;
-        Ok(Server { listener, services })
+        Ok(Server { listener, tls, services })
     }
 
     /// The address actually bound (port 0 resolved).
     pub fn local_addr(&self) -> SocketAddr {
         self.listener.local_addr().expect("a bound listener has an address")
+    }
+
+    /// Whether clients connect with TLS (`wss://`, `https://`).
+    pub fn is_tls(&self) -> bool {
+        self.tls.is_some()
     }
 
     /// Serves until `shutdown` completes, then closes every connection with
@@ -114,16 +130,32 @@ impl Server {
         tokio::spawn(connection::relay::accept(Arc::downgrade(&self.services), stop_rx.clone()));
         let state =
             http::AppState { services: self.services, admission: admission.clone(), shutdown: stop_rx };
-        let app = http::router(state).into_make_service_with_connect_info::<SocketAddr>();
-        axum::serve(self.listener, app)
-            .with_graceful_shutdown(async move {
-                shutdown.await;
-                let _ = stop_tx.send(true);
-            })
-            .await?;
+        let app = http::router(state);
+        let shutdown = async move {
+            shutdown.await;
+            let _ = stop_tx.send(true);
+        };
+        match self.tls {
+            Some(tls) => serve(tls::TlsListener::new(self.listener, tls)?, app, shutdown).await?,
+            None => serve(self.listener, app, shutdown).await?,
+        }
         // Upgraded sockets outlive the HTTP server: wait (briefly) until every
         // connection has sent its close frame and released its slot.
         admission.drained(Duration::from_secs(5)).await;
         Ok(())
     }
+}
+
+/// `axum::serve` on either kind of listener, stopping when `shutdown` completes.
+async fn serve<L>(
+    listener: L,
+    app: axum::Router,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()>
+where
+    L: axum::serve::Listener<Addr = SocketAddr>,
+    http::PeerAddr: for<'a> axum::extract::connect_info::Connected<axum::serve::IncomingStream<'a, L>>,
+{
+    let app = app.into_make_service_with_connect_info::<http::PeerAddr>();
+    axum::serve(listener, app).with_graceful_shutdown(shutdown).await
 }

@@ -21,8 +21,10 @@ async fn main() -> anyhow::Result<()> {
     let config = Config::from_cli(&cli)?;
     let www = config.www.clone();
     let server = Server::bind(config).await?;
-    // Scripts and tests wait for exactly this line on stdout.
-    println!("rtm-server listening on http://{}", server.local_addr());
+    // Scripts and tests wait for exactly this line on stdout; its scheme
+    // tells them (and people) whether clients need wss://.
+    let scheme = if server.is_tls() { "https" } else { "http" };
+    println!("rtm-server listening on {scheme}://{}", server.local_addr());
     tracing::info!(www = %www.display(), "serving static files");
     server.run(shutdown_signal()).await?;
     tracing::info!("stopped");

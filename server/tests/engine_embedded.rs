@@ -18,6 +18,7 @@ fn options(settings: Settings, data_dir: Option<PathBuf>) -> EmbeddedOptions {
         data_dir,
         offline_max_messages: settings.offline_max_messages,
         offline_max_age_ms: settings.offline_max_age_ms,
+        offline_quotas: settings.offline_quotas,
         channel_attrs_ttl: settings.channel_attrs_ttl,
     }
 }
@@ -72,8 +73,12 @@ async fn offline_messages_survive_a_restart() {
     let app = app();
     {
         let e = embedded::engine(&opts).unwrap();
-        e.offline.put(&app, "bob", "alice", &Payload::Text("kept".into()), now_ms()).await.unwrap();
-        e.offline.put(&app, "bob", "alice", &Payload::Text("removed".into()), now_ms()).await.unwrap();
+        e.offline.put(&app, "bob", "alice", &Payload::Text("kept".into()), now_ms()).await.unwrap().unwrap();
+        e.offline
+            .put(&app, "bob", "alice", &Payload::Text("removed".into()), now_ms())
+            .await
+            .unwrap()
+            .unwrap();
         let id = e.offline.list(&app, "bob").await.unwrap()[1].id;
         e.offline.remove(&app, "bob", id).await.unwrap();
     }

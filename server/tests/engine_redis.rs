@@ -33,6 +33,7 @@ fn options(url: &str, settings: Settings) -> RedisOptions {
         prefix: format!("test{:016x}", rand::random::<u64>()),
         offline_max_messages: settings.offline_max_messages,
         offline_max_age_ms: settings.offline_max_age_ms,
+        offline_quotas: settings.offline_quotas,
         channel_attrs_ttl: settings.channel_attrs_ttl,
     }
 }
@@ -191,8 +192,8 @@ async fn attributes_and_offline_messages_survive_a_redis_restart() {
     e.membership.join(&app, "joined", "u", session(node(), 1)).await.unwrap();
     e.attributes.update_channel(&app, "joined", "w", 6, &set).await.unwrap().unwrap();
     e.attributes.update_user(&app, "u", &set).await.unwrap().unwrap();
-    e.offline.put(&app, "bob", "alice", &text("kept"), now_ms()).await.unwrap();
-    let removed = e.offline.put(&app, "bob", "alice", &text("removed"), now_ms()).await.unwrap();
+    e.offline.put(&app, "bob", "alice", &text("kept"), now_ms()).await.unwrap().unwrap();
+    let removed = e.offline.put(&app, "bob", "alice", &text("removed"), now_ms()).await.unwrap().unwrap();
     e.offline.remove(&app, "bob", removed).await.unwrap();
 
     block_in_place(|| server.restart());
@@ -215,7 +216,7 @@ async fn attributes_and_offline_messages_survive_a_redis_restart() {
     let pttl: i64 = ::redis::cmd("PTTL").arg(&key).query_async(&mut conn).await.unwrap();
     assert!(pttl > 0 && pttl <= 300_000, "PTTL {pttl}");
     // And new ids keep growing after the restart.
-    let after = fresh.offline.put(&app, "bob", "alice", &text("new"), now_ms()).await.unwrap();
+    let after = fresh.offline.put(&app, "bob", "alice", &text("new"), now_ms()).await.unwrap().unwrap();
     assert!(after > removed);
 }
 

@@ -68,3 +68,41 @@ async fn stored_messages_survive_a_restart() {
     assert_eq!(stored_texts(&mut b, 1, true).await, ["kept"]);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Code of PEER_MESSAGE_ERR_FAILURE: a full offline store (see peer.rs).
+const FAILURE: u16 = 1;
+
+/// One user writing to made-up uids fills its own quota, not the disk: past
+/// it, offline sends fail (messages without offline storage still go), other
+/// senders are not affected, and a delivered message makes room again.
+#[tokio::test]
+async fn one_sender_cannot_fill_the_store() {
+    let mut config = Config::for_tests();
+    let big = "x".repeat(30_000);
+    let charge = rtm_server::engine::offline_charge(&rtm_protocol::Payload::Text(big.clone()));
+    config.limits.offline_max_bytes_per_sender = 3 * charge;
+    let url = start_server_with(config).await;
+    let mut a = TestClient::login(&url, "app", "alice").await;
+    let mut codes = Vec::new();
+    for i in 0..4 {
+        let r = a.request(send(&format!("made-up-{i}"), &big, true)).await;
+        codes.push(r.map(|_| 0).unwrap_or_else(|e| e.code));
+    }
+    assert_eq!(codes, [0, 0, 0, FAILURE], "the fourth is past alice's quota");
+    let r = a.request(send("made-up-4", &big, false)).await;
+    assert_eq!(r, Ok(Reply::PeerSent { has_peer_received: false }), "a send without storage is not refused");
+    let mut c = TestClient::login(&url, "app", "carol").await;
+    assert!(c.request(send("made-up-4", &big, true)).await.is_ok(), "the quota is alice's");
+    // made-up-0 logs in and acknowledges: alice has room for one more.
+    let mut r0 = TestClient::login(&url, "app", "made-up-0").await;
+    let delivery = r0
+        .wait_for(10, "the stored message", |p| match p {
+            Push::PeerMessage { delivery, .. } => Some(delivery),
+            _ => None,
+        })
+        .await;
+    r0.send_frame(Request::PeerAck { delivery }).await;
+    r0.request(Request::Ping).await.unwrap();
+    assert!(a.request(send("made-up-5", &big, true)).await.is_ok(), "room again after a delivery");
+    assert_eq!(a.request(send("made-up-6", &big, true)).await.unwrap_err().code, FAILURE);
+}

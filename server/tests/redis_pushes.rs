@@ -94,7 +94,15 @@ async fn racing_publishers_keep_one_order_per_topic_on_every_node() {
     // Receivers: two nodes sharing one engine (one process), a third on its own.
     let (shared, alone) = (engine(&url, &prefix).await, engine(&url, &prefix).await);
     let publishers = [engine(&url, &prefix).await, engine(&url, &prefix).await];
-    let ours: BTreeSet<u64> = reader_threads().difference(&before).copied().collect();
+    // A thread names itself once it runs: wait for all four to have.
+    let deadline = Instant::now() + WAIT;
+    let ours = loop {
+        let ours: BTreeSet<u64> = reader_threads().difference(&before).copied().collect();
+        if ours.len() >= 4 || Instant::now() > deadline {
+            break ours;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
     assert_eq!(ours.len(), 4, "one reader thread per engine");
 
     let topics: Vec<Topic> = (0..TOPICS).map(|i| Topic::channel("app", &format!("t{i}"))).collect();

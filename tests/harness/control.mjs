@@ -16,7 +16,9 @@
 // certificate per run), wipes .test-out/data, and starts
 //   target/debug/rtm-server --listen 127.0.0.1:0 --www www --config .test-out/rtm-test.toml
 //                           --data-dir .test-out/data --grace-secs 5    (see server.mjs)
-// logging to .test-out/server.log. Restarts reuse the port the first start got.
+// logging to .test-out/server.log. Restarts reuse the port the first start got. Beside it runs a
+// second rtm-server on TLS with a certificate made for the run (tls.mjs; log .test-out/server-tls.log),
+// never restarted, for the wss:// suite.
 //
 // API (served by api.mjs: CORS on every response, OPTIONS preflights answered):
 //   POST /restart[?signal=KILL][&down_ms=N]  SIGTERM (or SIGKILL) the server, wait for it to exit,
@@ -25,9 +27,13 @@
 //        close) new proxy connections for N ms; 200 JSON {severed, downMs}
 //   POST /freeze              stop forwarding on every proxied connection but keep it open (a
 //        silently dead network); 200 JSON {frozen}
+//   POST /drop-push[?count=N] drop the next N pushes the server sends through the proxy while the
+//        link stays up (a hole in the push numbering); 200 JSON {dropping}
 //   GET  /token?kind=007|006&uid=U[&expire=SECS][&app=ID&cert=CERT]   text/plain token for the
 //        configured app (or app/cert given): see app.mjs
-//   GET  /config   JSON {appId, certificate, graceSecs, serverUrl, proxyUrl, controlUrl, configLoaded}
+//   GET  /config   JSON {appId, certificate, graceSecs, serverUrl, proxyUrl, controlUrl, configLoaded,
+//        tlsUrl, tlsSpki}   tlsUrl: the TLS server's wss:// URL; tlsSpki: the pin Chromium needs to
+//        trust its certificate (both null when no TLS server could start, see tls.mjs)
 //        graceSecs is null if the server has no --grace-secs; configLoaded is false if the server
 //        rejected the config file and runs without one (development mode, no certificate)
 // Environment: RTM_SERVER_BIN (default target/debug/rtm-server), RTM_HARNESS_OUT (.test-out),
@@ -41,6 +47,7 @@ import { endWithParent, intParam, json, serializer, serveApi, signalParam } from
 import { testApp, tokenRoute, writeConfig } from './app.mjs';
 import { startProxy } from './proxy.mjs';
 import { RtmServer, serverFlags } from './server.mjs';
+import { startTlsServer } from './tls.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const out = path.resolve(root, process.env.RTM_HARNESS_OUT || '.test-out');
@@ -61,13 +68,14 @@ const graceIndex = flags.indexOf('--grace-secs');
 const server = new RtmServer({ bin, www: path.join(root, 'www'), config: configFile, flags, log: path.join(out, 'server.log') });
 let proxy = null;
 let httpServer = null;
+let tls = null;
 
 const shutdown = endWithParent(async () => {
   httpServer?.close();
   proxy?.close();
-  await server.stop('SIGTERM').catch(() => server.killNow());
+  await Promise.all([server, tls?.server].filter(Boolean).map((s) => s.stop('SIGTERM').catch(() => s.killNow())));
 }, { name: 'control' });
-process.on('exit', () => server.killNow());
+process.on('exit', () => { server.killNow(); tls?.server.killNow(); });
 
 // Restarts run one at a time, in order.
 const serialized = serializer();
@@ -92,6 +100,8 @@ const routes = {
 
   'POST /freeze': () => json({ frozen: proxy.freeze() }),
 
+  'POST /drop-push': (q) => json({ dropping: proxy.dropPushes(Math.max(0, intParam(q, 'count', 1))) }),
+
   'GET /token': tokenRoute(app),
 
   'GET /config': () => json({
@@ -101,6 +111,8 @@ const routes = {
     proxyUrl: `ws://127.0.0.1:${proxy.port}/rtm`,
     controlUrl: `http://127.0.0.1:${httpServer.address().port}`,
     configLoaded: server.config !== null,
+    tlsUrl: tls?.url ?? null,
+    tlsSpki: tls?.spki ?? null,
   }),
 };
 
@@ -108,10 +120,11 @@ const routes = {
 try {
   const port = await server.start();
   proxy = await startProxy(port);
+  tls = await startTlsServer({ bin, www: path.join(root, 'www'), config: server.config, flags, out });
   httpServer = await serveApi(routes, 'control');
   console.log(`control listening on http://127.0.0.1:${httpServer.address().port}`);
   console.log(`control: rtm-server ws://127.0.0.1:${port}/rtm, proxy ws://127.0.0.1:${proxy.port}/rtm, ` +
-    `app ${app.appId}, flags [${flags.join(' ')}], config ${server.config ? 'loaded' : 'NOT loaded'} (log: ${path.relative(root, path.join(out, 'server.log'))})`);
+    `${tls ? `TLS ${tls.url}, ` : ''}app ${app.appId}, flags [${flags.join(' ')}], config ${server.config ? 'loaded' : 'NOT loaded'} (log: ${path.relative(root, path.join(out, 'server.log'))})`);
 } catch (err) {
   console.error(`control: could not start: ${err.message}`);
   await shutdown(1);

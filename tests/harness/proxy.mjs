@@ -12,12 +12,13 @@
 // (balancer.mjs), whose connections must fail exactly like these.
 
 import net from 'node:net';
+import { Transform } from 'node:stream';
 
 /**
  * Pipes `client` and `upstream` into each other and adds the pair (with `extra`'s fields) to
  * `pairs` until both sides have closed. Returns the pair.
  */
-export function pipePair(pairs, client, upstream, extra = {}) {
+export function pipePair(pairs, client, upstream, extra = {}, downstream = null) {
   client.setNoDelay(true);
   upstream.setNoDelay(true);
   const pair = { ...extra, client, upstream, open: 2 };
@@ -30,8 +31,51 @@ export function pipePair(pairs, client, upstream, extra = {}) {
   client.on('close', closed(upstream));
   upstream.on('close', closed(client));
   client.pipe(upstream);
-  upstream.pipe(client);
+  if (downstream) upstream.pipe(downstream).pipe(client);
+  else upstream.pipe(client);
   return pair;
+}
+
+/**
+ * A filter for the server-to-client bytes of one WebSocket connection: passes the HTTP upgrade
+ * response, then whole frames, except those `drop(opcode, firstPayloadByte)` says to drop. Why:
+ * a test of what a client does when one frame goes missing (a hole in the push numbering) needs
+ * exactly one frame gone from an otherwise healthy link. Server frames are never masked.
+ */
+export function frameFilter(drop) {
+  let buf = Buffer.alloc(0);
+  let upgraded = false;
+  return new Transform({
+    transform(chunk, _enc, done) {
+      buf = Buffer.concat([buf, chunk]);
+      if (!upgraded) {
+        const end = buf.indexOf('\r\n\r\n');
+        if (end < 0) return done();
+        this.push(buf.subarray(0, end + 4));
+        buf = buf.subarray(end + 4);
+        upgraded = true;
+      }
+      for (;;) {
+        if (buf.length < 2) break;
+        let header = 2;
+        let len = buf[1] & 0x7f;
+        if (len === 126) {
+          if (buf.length < 4) break;
+          len = buf.readUInt16BE(2);
+          header = 4;
+        } else if (len === 127) {
+          if (buf.length < 10) break;
+          len = Number(buf.readBigUInt64BE(2));
+          header = 10;
+        }
+        if (buf.length < header + len) break;
+        const frame = buf.subarray(0, header + len);
+        if (!(len > 0 && drop(buf[0] & 0x0f, buf[header]))) this.push(frame);
+        buf = buf.subarray(header + len);
+      }
+      done();
+    },
+  });
 }
 
 /** Destroys both sides of every pair in `pairs` that `which` selects (all by default), like a
@@ -63,6 +107,7 @@ export function listenLocal(server) {
 export async function startProxy(targetPort) {
   const pairs = new Set();
   let refuseUntil = 0;
+  let pushesToDrop = 0;
 
   const server = net.createServer((client) => {
     client.on('error', () => {}); // reported through 'close' (hadError)
@@ -72,7 +117,13 @@ export async function startProxy(targetPort) {
     }
     const upstream = net.connect({ host: '127.0.0.1', port: targetPort });
     upstream.on('error', () => {});
-    pipePair(pairs, client, upstream);
+    // A binary frame whose payload starts with 1 is a ServerFrame::Push (postcard variant 1).
+    const lose = (opcode, first) => {
+      if (opcode !== 2 || first !== 1 || pushesToDrop === 0) return false;
+      pushesToDrop -= 1;
+      return true;
+    };
+    pipePair(pairs, client, upstream, {}, frameFilter(lose));
   });
   await listenLocal(server);
 
@@ -93,6 +144,11 @@ export async function startProxy(targetPort) {
         upstream.pause();
       }
       return pairs.size;
+    },
+    /** Drops the next `n` pushes the server sends on any proxied connection (the link stays up). */
+    dropPushes(n) {
+      pushesToDrop = n;
+      return n;
     },
     live: () => pairs.size,
     close() {

@@ -15,7 +15,7 @@ import { spawnSync } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Supervised } from './supervised.mjs';
 
-const LISTENING = /rtm-server listening on http:\/\/([0-9.]+):([0-9]+)/;
+const LISTENING = /rtm-server listening on https?:\/\/([0-9.]+):([0-9]+)/; // https: --tls-cert
 const START_TIMEOUT_MS = 30_000;
 const STOP_TIMEOUT_MS = 15_000; // graceful stop, then SIGKILL
 

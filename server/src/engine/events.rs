@@ -141,6 +141,9 @@ pub enum UserEvent {
     InviteAnswer {
         /// Which.
         invitation: u64,
+        /// Who answers: taken only from the invitation's callee (the app is
+        /// the topic's), so knowing an id is not enough to answer for someone.
+        callee: String,
         /// Accept or refuse.
         accept: bool,
         /// The callee's response.

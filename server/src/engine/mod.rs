@@ -156,17 +156,64 @@ pub struct StoredMessage {
     pub ts: u64,
 }
 
+/// What one stored message costs beyond its payload (ids, sender, times, the
+/// row or member around it), so that empty messages are not free.
+pub const OFFLINE_MESSAGE_OVERHEAD: u64 = 64;
+
+/// The bytes a stored message counts against [`OfflineQuotas`].
+pub fn offline_charge(payload: &Payload) -> u64 {
+    payload.size() as u64 + OFFLINE_MESSAGE_OVERHEAD
+}
+
+/// How many bytes ([`offline_charge`]) of stored offline messages one sender,
+/// and one app, may have at once. The per-user cap alone let anyone fill the
+/// disk by writing to many made-up uids; these bound it per sender and per app.
+/// A message leaves its sender's count when it is delivered, dropped by the
+/// per-user cap, or expired.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OfflineQuotas {
+    /// Bytes stored by one sender of one app.
+    pub per_sender: u64,
+    /// Bytes stored in one app.
+    pub per_app: u64,
+}
+
+impl OfflineQuotas {
+    /// No quota (tests of other limits).
+    pub const UNLIMITED: OfflineQuotas = OfflineQuotas { per_sender: u64::MAX, per_app: u64::MAX };
+}
+
+/// Why [`OfflineStore::put`] stored nothing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OfflineFull {
+    /// The sender's quota would be exceeded.
+    Sender,
+    /// The app's quota would be exceeded.
+    App,
+}
+
 /// Peer messages kept for users who are offline (`enableOfflineMessaging`).
 /// A stored message survives a crash of any node.
 #[async_trait]
 pub trait OfflineStore: Send + Sync {
-    /// Stores a message for `uid`, durably before it returns; the oldest
-    /// beyond the per-user cap are dropped. Returns the message's id.
-    async fn put(&self, app: &str, uid: &str, from: &str, payload: &Payload, ts: u64) -> anyhow::Result<i64>;
-    /// The user's stored messages, oldest first (expired ones are dropped).
+    /// Stores a message for `uid`, durably before it returns, unless it would
+    /// exceed a quota; the oldest beyond the per-user cap are dropped.
+    /// Returns the message's id.
+    async fn put(
+        &self,
+        app: &str,
+        uid: &str,
+        from: &str,
+        payload: &Payload,
+        ts: u64,
+    ) -> anyhow::Result<Result<i64, OfflineFull>>;
+    /// The user's stored messages, oldest first, without expired ones.
     async fn list(&self, app: &str, uid: &str) -> anyhow::Result<Vec<StoredMessage>>;
     /// Deletes a delivered message of `uid`.
     async fn remove(&self, app: &str, uid: &str, id: i64) -> anyhow::Result<()>;
+    /// Deletes expired messages (of every user), which gives their bytes back
+    /// to their senders' quotas; how many. Run periodically by the node.
+    async fn expire(&self) -> anyhow::Result<u64>;
 }
 
 /// User and channel attributes. A write is applied whole or not at all: one

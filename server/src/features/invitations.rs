@@ -7,10 +7,11 @@
 //! reported.
 
 use super::handled::{done, Handled};
+use crate::clock::now_ms;
 use crate::engine::{Event, NodeEvent, Topic, UserEvent};
 use crate::node::Node;
 use crate::sessions::Session;
-use rtm_protocol::codes::InvitationApiCallError as InvErr;
+use rtm_protocol::codes::{InvitationApiCallError as InvErr, InviteSendError};
 use rtm_protocol::limits::{self, MAX_INVITATION_BYTES, PEER_ACK_TIMEOUT_MS};
 use rtm_protocol::{InvitationUpdate, OpError, Push, Reply, Request};
 use std::collections::HashMap;
@@ -87,7 +88,13 @@ impl Invitations {
                     ringing.remove(&invitation);
                 }
                 let wait = self.node.acks.open();
-                let event = UserEvent::InviteAnswer { invitation, accept, response, ack: wait.route };
+                let event = UserEvent::InviteAnswer {
+                    invitation,
+                    callee: session.uid.clone(),
+                    accept,
+                    response,
+                    ack: wait.route,
+                };
                 let _ = self.node.publish(&Topic::user(&session.app, &caller), Event::User(event)).await;
                 // The caller's node decides; its answer must not stall this reader.
                 let node = self.node.clone();
@@ -113,6 +120,11 @@ impl Invitations {
     ) -> Result<Handled, OpError> {
         limits::validate_id(&callee).map_err(|e| InvErr::INVALID_ARGUMENT.err(e.describe("calleeId")))?;
         check_size("content", &content)?;
+        if !session.budgets(|b| b.invite(now_ms())) {
+            let (max, window) = limits::INVITE_RATE;
+            return Err(InviteSendError::TOO_OFTEN
+                .err(format!("more than {max} invitations in {window} ms; slow down and retry")));
+        }
         if !channel_id.is_empty() {
             limits::validate_id(&channel_id)
                 .map_err(|e| InvErr::INVALID_ARGUMENT.err(e.describe("channelId")))?;
@@ -147,10 +159,16 @@ impl Invitations {
         // the callee shows the offer in time, the caller hears PEER_OFFLINE.
         let this = self.clone();
         tokio::spawn(async move {
-            if this.node.acks.outcome(wait, OFFER_ACK_TIMEOUT).await != Some(true) {
-                if let Some(p) = this.take(invitation) {
-                    p.caller.push(&Push::Invitation { invitation, update: failure("PEER_OFFLINE") });
-                }
+            let reason = match this.node.acks.outcome(wait, OFFER_ACK_TIMEOUT).await {
+                Some(true) => return,
+                // The callee's node refused it: too many ring there already.
+                // Agora has no "busy" reason; the callee does not answer this
+                // one, which is what PEER_NO_RESPONSE tells the caller.
+                Some(false) => "PEER_NO_RESPONSE",
+                None => "PEER_OFFLINE",
+            };
+            if let Some(p) = this.take(invitation) {
+                p.caller.push(&Push::Invitation { invitation, update: failure(reason) });
             }
         });
         Ok(Handled::Reply(Ok(Reply::InviteSent { invitation, delivered: true })))
@@ -221,13 +239,17 @@ impl Invitations {
         match event {
             UserEvent::InviteOffer { invitation, caller, content, channel_id, ack } => {
                 let Some(callee) = user() else { return };
-                self.state
-                    .lock()
-                    .unwrap()
-                    .ringing
-                    .entry(callee.id())
-                    .or_default()
-                    .insert(invitation, caller.clone());
+                {
+                    let mut state = self.state.lock().unwrap();
+                    let ringing = state.ringing.entry(callee.id()).or_default();
+                    // A bound on what callers can queue at one callee: without
+                    // it a flood of offers gets the callee cut off as slow.
+                    if ringing.len() >= limits::MAX_RINGING_PER_CALLEE {
+                        drop(state);
+                        return self.acknowledge(ack.node, ack.ack_id, false);
+                    }
+                    ringing.insert(invitation, caller.clone());
+                }
                 callee.push(&Push::InvitationReceived { invitation, caller, content, channel_id });
                 self.acknowledge(ack.node, ack.ack_id, true);
                 self.ring_out(callee.id(), invitation);
@@ -241,12 +263,21 @@ impl Invitations {
             }
             UserEvent::InviteReceived { invitation } => {
                 let caller = self.state.lock().unwrap().pending.get(&invitation).map(|p| p.caller.clone());
+                let caller = caller.filter(|c| c.app == app && c.uid == uid);
                 if let Some(caller) = caller {
                     caller.push(&Push::Invitation { invitation, update: InvitationUpdate::ReceivedByPeer });
                 }
             }
-            UserEvent::InviteAnswer { invitation, accept, response, ack } => {
-                match self.take(invitation) {
+            UserEvent::InviteAnswer { invitation, callee, accept, response, ack } => {
+                // Only the callee of this invitation, in its caller's app, answers it.
+                let theirs = self
+                    .state
+                    .lock()
+                    .unwrap()
+                    .pending
+                    .get(&invitation)
+                    .is_some_and(|p| p.caller.app == app && p.caller.uid == uid && p.callee == callee);
+                match theirs.then(|| self.take(invitation)).flatten() {
                     Some(p) => {
                         let update = if accept {
                             InvitationUpdate::Accepted(response)

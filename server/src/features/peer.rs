@@ -12,7 +12,7 @@
 
 use super::handled::Handled;
 use crate::clock::now_ms;
-use crate::engine::{AckRoute, Event, NodeEvent, Topic, UserEvent};
+use crate::engine::{AckRoute, Event, NodeEvent, OfflineFull, Topic, UserEvent};
 use crate::node::{AckWait, Node};
 use crate::sessions::Session;
 use rtm_protocol::codes::PeerMessageError;
@@ -161,12 +161,21 @@ impl Peer {
         payload: &Payload,
         ts: u64,
     ) -> Result<i64, OpError> {
-        self.node
-            .engine
-            .offline
-            .put(app, to, from, payload, ts)
-            .await
-            .map_err(|e| PeerMessageError::FAILURE.err(format!("could not store the offline message: {e}")))
+        let stored = self.node.engine.offline.put(app, to, from, payload, ts).await;
+        match stored {
+            Ok(Ok(id)) => Ok(id),
+            // Agora's PeerMessageError has no "store full": FAILURE is its
+            // generic refusal, and TOO_OFTEN would send apps into a retry
+            // loop that cannot succeed until messages are delivered or expire.
+            Ok(Err(OfflineFull::Sender)) => Err(PeerMessageError::FAILURE.err(
+                "your stored offline messages reached their quota; send without enableOfflineMessaging, \
+                 or wait until recipients log in",
+            )),
+            Ok(Err(OfflineFull::App)) => Err(PeerMessageError::FAILURE.err(
+                "the app's stored offline messages reached their quota; send without enableOfflineMessaging",
+            )),
+            Err(e) => Err(PeerMessageError::FAILURE.err(format!("could not store the offline message: {e}"))),
+        }
     }
 
     fn remember(&self, session: &Session, delivery: Delivery) -> u64 {

@@ -6,12 +6,40 @@
 //! (OFFLINE to subscribers, MemberLeft to channels) and clears the users'
 //! attributes. So when a node dies its users go OFFLINE within about one
 //! lease plus one period.
+//!
+//! Every node also deletes expired offline messages once a minute
+//! ([`spawn_expiry`]): they are never delivered, but until deleted they
+//! occupy the disk and their senders' quotas. (This used to be a delete over
+//! the whole table on every login.) On Redis several nodes doing it at once
+//! is harmless: each deletion is atomic and happens once.
 
 use crate::engine::{ChannelEvent, Event, Topic};
 use crate::features::attributes::Attributes;
 use crate::node::Node;
 use rtm_protocol::PeerState;
 use std::sync::{Arc, Weak};
+use std::time::Duration;
+
+/// How often a node deletes expired offline messages.
+pub const OFFLINE_EXPIRY_PERIOD: Duration = Duration::from_secs(60);
+
+/// Deletes expired offline messages every [`OFFLINE_EXPIRY_PERIOD`] until the
+/// node is dropped.
+pub fn spawn_expiry(node: Weak<Node>) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(OFFLINE_EXPIRY_PERIOD);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            let Some(node) = node.upgrade() else { break };
+            match node.engine.offline.expire().await {
+                Ok(0) => {}
+                Ok(n) => tracing::debug!(deleted = n, "expired offline messages"),
+                Err(e) => tracing::warn!(error = %e, "could not delete expired offline messages"),
+            }
+        }
+    });
+}
 
 /// Renews the lease and reaps until the node is dropped.
 pub fn spawn(node: Weak<Node>, attributes: Weak<Attributes>) {

@@ -57,6 +57,7 @@ impl Services {
             invitations.clone(),
         );
         liveness::spawn(Arc::downgrade(&node), Arc::downgrade(&attributes));
+        liveness::spawn_expiry(Arc::downgrade(&node));
         let services = Arc::new(Services {
             node: node.clone(),
             peer,

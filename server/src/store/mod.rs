@@ -17,6 +17,7 @@
 pub mod channel_attrs;
 pub mod offline;
 
+use crate::engine::OfflineQuotas;
 use anyhow::Context;
 use rusqlite::Connection;
 use std::path::Path;
@@ -39,6 +40,29 @@ const SCHEMA: &str = "
     CREATE INDEX IF NOT EXISTS offline_by_user ON offline_messages (app, uid, id);
     CREATE INDEX IF NOT EXISTS offline_by_ts ON offline_messages (ts);
 
+    -- Bytes stored per (app, sender), and per app under sender '' (ids are
+    -- never empty): the quotas read one row each instead of summing a table.
+    -- Triggers keep them right whatever deletes a message (delivery, the
+    -- per-user cap, expiry).
+    CREATE TABLE IF NOT EXISTS offline_bytes (
+        app    TEXT NOT NULL,
+        sender TEXT NOT NULL,
+        bytes  INTEGER NOT NULL,
+        PRIMARY KEY (app, sender)
+    ) WITHOUT ROWID;
+    CREATE TRIGGER IF NOT EXISTS offline_bytes_add AFTER INSERT ON offline_messages BEGIN
+        INSERT INTO offline_bytes (app, sender, bytes) VALUES
+            (NEW.app, NEW.sender, length(NEW.body) + length(CAST(NEW.description AS BLOB)) + 64),
+            (NEW.app, '', length(NEW.body) + length(CAST(NEW.description AS BLOB)) + 64)
+        ON CONFLICT (app, sender) DO UPDATE SET bytes = bytes + excluded.bytes;
+    END;
+    CREATE TRIGGER IF NOT EXISTS offline_bytes_sub AFTER DELETE ON offline_messages BEGIN
+        UPDATE offline_bytes
+            SET bytes = bytes - (length(OLD.body) + length(CAST(OLD.description AS BLOB)) + 64)
+            WHERE app = OLD.app AND sender IN (OLD.sender, '');
+        DELETE FROM offline_bytes WHERE app = OLD.app AND sender IN (OLD.sender, '') AND bytes <= 0;
+    END;
+
     CREATE TABLE IF NOT EXISTS channel_attrs (
         app             TEXT NOT NULL,
         channel         TEXT NOT NULL,
@@ -50,11 +74,26 @@ const SCHEMA: &str = "
     ) WITHOUT ROWID;
 ";
 
+/// Rebuilds `offline_bytes` from the messages (the charge is
+/// `engine::offline_charge`: payload bytes plus 64).
+const RECOUNT: &str = "
+    BEGIN;
+    DELETE FROM offline_bytes;
+    INSERT INTO offline_bytes (app, sender, bytes)
+        SELECT app, sender, SUM(length(body) + length(CAST(description AS BLOB)) + 64)
+        FROM offline_messages GROUP BY app, sender;
+    INSERT INTO offline_bytes (app, sender, bytes)
+        SELECT app, '', SUM(length(body) + length(CAST(description AS BLOB)) + 64)
+        FROM offline_messages GROUP BY app;
+    COMMIT;
+";
+
 /// The SQLite store of the embedded engine. Cheap to share behind an `Arc`.
 pub struct SqliteStore {
     db: Arc<Mutex<Connection>>,
     offline_max_messages: u32,
     offline_max_age_ms: u64,
+    offline_quotas: OfflineQuotas,
 }
 
 impl SqliteStore {
@@ -87,7 +126,21 @@ impl SqliteStore {
         offline_max_age_ms: u64,
     ) -> anyhow::Result<SqliteStore> {
         db.execute_batch(SCHEMA)?;
-        Ok(SqliteStore { db: Arc::new(Mutex::new(db)), offline_max_messages, offline_max_age_ms })
+        // Counted from scratch once per start: a file written before the
+        // counters existed (or by hand) is counted right from then on.
+        db.execute_batch(RECOUNT)?;
+        Ok(SqliteStore {
+            db: Arc::new(Mutex::new(db)),
+            offline_max_messages,
+            offline_max_age_ms,
+            offline_quotas: OfflineQuotas::UNLIMITED,
+        })
+    }
+
+    /// The same store, refusing offline messages beyond `quotas`.
+    pub fn with_quotas(mut self, quotas: OfflineQuotas) -> SqliteStore {
+        self.offline_quotas = quotas;
+        self
     }
 
     /// Runs `f` on the connection, on tokio's blocking pool. The connection is

@@ -3,15 +3,19 @@
 //!
 //! Agora's rules: at most `offline_max_messages` per user (the oldest go
 //! first, so a flood cannot grow the file without bound) and at most
-//! `offline_max_age_ms` old. The cap is applied on every `put`, the age on
-//! every `list` (that is when an old message would otherwise be delivered).
+//! `offline_max_age_ms` old. Ours on top: the quotas of [`OfflineQuotas`],
+//! bytes per sender and per app, read from the `offline_bytes` counters that
+//! triggers keep (see `store/mod.rs`). The cap and the quotas are applied on
+//! every `put`; expired messages are never listed and are deleted by
+//! [`OfflineStore::expire`], which the node runs periodically (one indexed
+//! range delete on `ts`, instead of one on every login).
 
 use super::SqliteStore;
 use crate::clock::now_ms;
-use crate::engine::{OfflineStore, StoredMessage};
+use crate::engine::{offline_charge, OfflineFull, OfflineQuotas, OfflineStore, StoredMessage};
 use async_trait::async_trait;
 use rtm_protocol::Payload;
-use rusqlite::params;
+use rusqlite::{params, OptionalExtension, Transaction};
 
 /// `kind` column values.
 const TEXT: i64 = 0;
@@ -24,15 +28,26 @@ fn sql_ts(ts: u64) -> i64 {
 
 #[async_trait]
 impl OfflineStore for SqliteStore {
-    async fn put(&self, app: &str, uid: &str, from: &str, payload: &Payload, ts: u64) -> anyhow::Result<i64> {
+    async fn put(
+        &self,
+        app: &str,
+        uid: &str,
+        from: &str,
+        payload: &Payload,
+        ts: u64,
+    ) -> anyhow::Result<Result<i64, OfflineFull>> {
+        let charge = offline_charge(payload);
         let (kind, body, description) = match payload {
             Payload::Text(t) => (TEXT, t.as_bytes().to_vec(), String::new()),
             Payload::Raw { data, description } => (RAW, data.to_vec(), description.clone()),
         };
         let (app, uid, from) = (app.to_owned(), uid.to_owned(), from.to_owned());
-        let cap = self.offline_max_messages;
+        let (cap, quotas) = (self.offline_max_messages, self.offline_quotas);
         self.run(move |db| {
             let tx = db.transaction()?;
+            if let Some(full) = over_quota(&tx, &app, &from, charge, quotas)? {
+                return Ok(Err(full));
+            }
             tx.execute(
                 "INSERT INTO offline_messages (app, uid, sender, kind, body, description, ts)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
@@ -46,7 +61,7 @@ impl OfflineStore for SqliteStore {
                 params![app, uid, cap],
             )?;
             tx.commit()?;
-            Ok(id)
+            Ok(Ok(id))
         })
         .await
     }
@@ -55,14 +70,12 @@ impl OfflineStore for SqliteStore {
         let (app, uid) = (app.to_owned(), uid.to_owned());
         let oldest = sql_ts(now_ms().saturating_sub(self.offline_max_age_ms));
         self.run(move |db| {
-            // Everyone's expired messages go, not only this user's: one indexed
-            // delete keeps the file from holding messages nobody will fetch.
-            db.execute("DELETE FROM offline_messages WHERE ts < ?1", params![oldest])?;
+            // Expired ones stay until `expire` deletes them; they are not delivered.
             let mut stmt = db.prepare_cached(
                 "SELECT id, sender, kind, body, description, ts FROM offline_messages
-                 WHERE app = ?1 AND uid = ?2 ORDER BY id",
+                 WHERE app = ?1 AND uid = ?2 AND ts >= ?3 ORDER BY id",
             )?;
-            let rows = stmt.query_map(params![app, uid], |row| {
+            let rows = stmt.query_map(params![app, uid, oldest], |row| {
                 let kind: i64 = row.get(2)?;
                 let body: Vec<u8> = row.get(3)?;
                 let payload = if kind == RAW {
@@ -94,6 +107,42 @@ impl OfflineStore for SqliteStore {
         })
         .await
     }
+
+    async fn expire(&self) -> anyhow::Result<u64> {
+        let oldest = sql_ts(now_ms().saturating_sub(self.offline_max_age_ms));
+        // A range on the `ts` index; the triggers give the bytes back.
+        self.run(move |db| {
+            Ok(db.execute("DELETE FROM offline_messages WHERE ts < ?1", params![oldest])? as u64)
+        })
+        .await
+    }
+}
+
+/// Which quota storing `charge` more bytes from `from` would exceed, if any.
+fn over_quota(
+    tx: &Transaction<'_>,
+    app: &str,
+    from: &str,
+    charge: u64,
+    quotas: OfflineQuotas,
+) -> anyhow::Result<Option<OfflineFull>> {
+    let stored = |sender: &str| -> anyhow::Result<u64> {
+        let bytes: Option<i64> = tx
+            .query_row(
+                "SELECT bytes FROM offline_bytes WHERE app = ?1 AND sender = ?2",
+                params![app, sender],
+                |row| row.get(0),
+            )
+            .optional()?;
+        Ok(u64::try_from(bytes.unwrap_or(0)).unwrap_or(0))
+    };
+    if stored(from)?.saturating_add(charge) > quotas.per_sender {
+        return Ok(Some(OfflineFull::Sender));
+    }
+    if stored("")?.saturating_add(charge) > quotas.per_app {
+        return Ok(Some(OfflineFull::App));
+    }
+    Ok(None)
 }
 
 #[cfg(test)]
@@ -113,10 +162,10 @@ mod tests {
     async fn keeps_arrival_order_and_fields() {
         let s = SqliteStore::in_memory(10, 60_000).unwrap();
         let now = now_ms();
-        s.put("app", "bob", "alice", &text("1"), now).await.unwrap();
-        s.put("app", "bob", "carol", &text("2"), now + 1).await.unwrap();
+        s.put("app", "bob", "alice", &text("1"), now).await.unwrap().unwrap();
+        s.put("app", "bob", "carol", &text("2"), now + 1).await.unwrap().unwrap();
         let raw = Payload::Raw { data: vec![0, 255].into(), description: "d".into() };
-        s.put("app", "bob", "alice", &raw, now + 2).await.unwrap();
+        s.put("app", "bob", "alice", &raw, now + 2).await.unwrap().unwrap();
         let bob = s.list("app", "bob").await.unwrap();
         assert_eq!(texts(&bob), [text("1"), text("2"), raw]);
         assert_eq!(bob[1].from, "carol");
@@ -128,9 +177,9 @@ mod tests {
     async fn caps_per_user_dropping_the_oldest() {
         let s = SqliteStore::in_memory(3, 60_000).unwrap();
         for i in 0..5 {
-            s.put("app", "bob", "alice", &text(&i.to_string()), now_ms()).await.unwrap();
+            s.put("app", "bob", "alice", &text(&i.to_string()), now_ms()).await.unwrap().unwrap();
         }
-        s.put("app", "carol", "alice", &text("c"), now_ms()).await.unwrap();
+        s.put("app", "carol", "alice", &text("c"), now_ms()).await.unwrap().unwrap();
         assert_eq!(texts(&s.list("app", "bob").await.unwrap()), [text("2"), text("3"), text("4")]);
         assert_eq!(s.list("app", "carol").await.unwrap().len(), 1, "the cap is per user");
     }
@@ -140,7 +189,7 @@ mod tests {
         let dir = TempDir::new("offline");
         {
             let s = SqliteStore::open(dir.path(), 3, 60_000).unwrap();
-            s.put("app", "bob", "alice", &text("kept"), now_ms()).await.unwrap();
+            s.put("app", "bob", "alice", &text("kept"), now_ms()).await.unwrap().unwrap();
         }
         assert!(dir.path().join(crate::store::FILE_NAME).exists());
         let s = SqliteStore::open(dir.path(), 3, 60_000).unwrap();
@@ -155,16 +204,44 @@ mod tests {
     #[tokio::test]
     async fn old_messages_expire() {
         let s = SqliteStore::in_memory(200, 1_000).unwrap();
-        s.put("app", "bob", "alice", &text("old"), now_ms() - 5_000).await.unwrap();
-        s.put("app", "bob", "alice", &text("new"), now_ms()).await.unwrap();
+        s.put("app", "bob", "alice", &text("old"), now_ms() - 5_000).await.unwrap().unwrap();
+        s.put("app", "bob", "alice", &text("new"), now_ms()).await.unwrap().unwrap();
         assert_eq!(texts(&s.list("app", "bob").await.unwrap()), [text("new")]);
+        assert_eq!(s.expire().await.unwrap(), 1, "the expired one is deleted");
+        assert_eq!(s.expire().await.unwrap(), 0);
+    }
+
+    /// The triggers count what `offline_charge` says, and give it back.
+    #[tokio::test]
+    async fn counters_follow_the_charge() {
+        let s = SqliteStore::in_memory(1, 60_000).unwrap();
+        let raw = Payload::Raw { data: vec![1, 2, 3].into(), description: "é".into() };
+        let bytes = |sender: &'static str| {
+            s.run_now(move |db| {
+                Ok(db
+                    .query_row(
+                        "SELECT bytes FROM offline_bytes WHERE app = 'app' AND sender = ?1",
+                        [sender],
+                        |r| r.get::<_, i64>(0),
+                    )
+                    .optional()?)
+            })
+            .unwrap()
+        };
+        s.put("app", "bob", "alice", &raw, now_ms()).await.unwrap().unwrap();
+        let charge = i64::try_from(offline_charge(&raw)).unwrap();
+        assert_eq!((bytes("alice"), bytes("")), (Some(charge), Some(charge)));
+        // The per-user cap of 1 drops alice's message: her bytes come back.
+        s.put("app", "bob", "carol", &text("x"), now_ms()).await.unwrap().unwrap();
+        assert_eq!(bytes("alice"), None);
+        assert_eq!(bytes(""), Some(i64::try_from(offline_charge(&text("x"))).unwrap()));
     }
 
     #[tokio::test]
     async fn apps_are_namespaces_and_remove_is_scoped_to_its_user() {
         let s = SqliteStore::in_memory(10, 60_000).unwrap();
-        s.put("app", "bob", "alice", &text("a"), now_ms()).await.unwrap();
-        s.put("other", "bob", "alice", &text("o"), now_ms()).await.unwrap();
+        s.put("app", "bob", "alice", &text("a"), now_ms()).await.unwrap().unwrap();
+        s.put("other", "bob", "alice", &text("o"), now_ms()).await.unwrap().unwrap();
         let id = s.list("app", "bob").await.unwrap()[0].id;
         s.remove("other", "bob", id).await.unwrap();
         s.remove("app", "carol", id).await.unwrap();

@@ -6,12 +6,16 @@ use futures_util::{SinkExt, StreamExt};
 use rtm_protocol::{decode, encode, ClientFrame, ErrorReply, Push, Reply, Request, ServerFrame};
 use rtm_server::config::Config;
 use rtm_server::Server;
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::TcpStream;
+use tokio_rustls::rustls::ClientConfig;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::http::Request as HttpRequest;
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;
+use tokio_tungstenite::tungstenite::Error as WsError;
 use tokio_tungstenite::tungstenite::Message;
-use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+use tokio_tungstenite::{Connector, MaybeTlsStream, WebSocketStream};
 
 /// Starts the real `rtm-server` binary with `args` (which should listen on
 /// port 0); returns the process and its ws:// URL, read from the line it
@@ -122,6 +126,13 @@ pub async fn within<T>(secs: u64, what: &str, f: impl std::future::Future<Output
     }
 }
 
+/// The opening request for `url`, offering the protocol's subprotocol.
+fn ws_request(url: &str) -> HttpRequest<()> {
+    let mut req = url.into_client_request().unwrap();
+    req.headers_mut().insert("Sec-WebSocket-Protocol", rtm_protocol::SUBPROTOCOL.parse().unwrap());
+    req
+}
+
 pub struct TestClient {
     ws: WebSocketStream<MaybeTlsStream<TcpStream>>,
     next_id: u32,
@@ -131,17 +142,22 @@ pub struct TestClient {
 
 impl TestClient {
     pub async fn connect(url: &str) -> TestClient {
-        let mut req = url.into_client_request().unwrap();
-        req.headers_mut().insert("Sec-WebSocket-Protocol", rtm_protocol::SUBPROTOCOL.parse().unwrap());
-        let (ws, _) = tokio_tungstenite::connect_async(req).await.unwrap();
+        let (ws, _) = tokio_tungstenite::connect_async(ws_request(url)).await.unwrap();
         TestClient { ws, next_id: 1, pushes: Vec::new() }
+    }
+
+    /// Connects to a wss:// `url`, trusting what `tls` trusts.
+    pub async fn connect_tls(url: &str, tls: Arc<ClientConfig>) -> Result<TestClient, WsError> {
+        let connector = Some(Connector::Rustls(tls));
+        let (ws, _) =
+            tokio_tungstenite::connect_async_tls_with_config(ws_request(url), None, false, connector).await?;
+        Ok(TestClient { ws, next_id: 1, pushes: Vec::new() })
     }
 
     /// Connects with a tiny receive buffer, so that a client that reads
     /// slowly soon backs up into the server's outbound queue.
     pub async fn connect_narrow(url: &str) -> TestClient {
-        let mut req = url.into_client_request().unwrap();
-        req.headers_mut().insert("Sec-WebSocket-Protocol", rtm_protocol::SUBPROTOCOL.parse().unwrap());
+        let req = ws_request(url);
         let addr = req.uri().authority().unwrap().as_str().parse().unwrap();
         let socket = tokio::net::TcpSocket::new_v4().unwrap();
         socket.set_recv_buffer_size(4096).unwrap();
@@ -156,10 +172,14 @@ impl TestClient {
 
     /// Logs in; returns the client and its resume secret.
     pub async fn login_with(url: &str, app: &str, uid: &str, token: Option<String>) -> (TestClient, String) {
-        let mut c = TestClient::connect(url).await;
-        let r = c.request(Request::Login { app_id: app.into(), uid: uid.into(), token }).await;
+        TestClient::connect(url).await.log_in(app, uid, token).await
+    }
+
+    /// Logs this connection in; returns it and its resume secret.
+    pub async fn log_in(mut self, app: &str, uid: &str, token: Option<String>) -> (TestClient, String) {
+        let r = self.request(Request::Login { app_id: app.into(), uid: uid.into(), token }).await;
         match r {
-            Ok(Reply::LoggedIn { resume, .. }) => (c, resume),
+            Ok(Reply::LoggedIn { resume, .. }) => (self, resume),
             other => panic!("login {uid}: {other:?}"),
         }
     }

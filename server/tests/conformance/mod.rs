@@ -14,9 +14,10 @@ pub mod attributes;
 pub mod broker;
 pub mod membership;
 pub mod offline;
+pub mod offline_quotas;
 pub mod presence;
 
-use rtm_server::engine::{Engine, Event, NodeEvent, SessionRef, Sink, Topic};
+use rtm_server::engine::{Engine, Event, NodeEvent, OfflineQuotas, SessionRef, Sink, Topic};
 use std::future::Future;
 use std::sync::{Arc, Mutex, Weak};
 use std::time::Duration;
@@ -36,6 +37,8 @@ pub struct Settings {
     pub offline_max_messages: u32,
     /// Offline messages older than this are dropped (ms).
     pub offline_max_age_ms: u64,
+    /// Bytes of offline messages per sender and per app.
+    pub offline_quotas: OfflineQuotas,
 }
 
 impl Default for Settings {
@@ -44,6 +47,7 @@ impl Default for Settings {
             channel_attrs_ttl: Duration::from_secs(300),
             offline_max_messages: 200,
             offline_max_age_ms: 7 * 24 * 3600 * 1000,
+            offline_quotas: OfflineQuotas::UNLIMITED,
         }
     }
 }
@@ -192,6 +196,12 @@ macro_rules! for_each_case {
                 remove_is_scoped,
                 apps_are_namespaces,
                 old_messages_expire,
+            ],
+            offline_quotas: [
+                sender_quota,
+                app_quota,
+                capped_messages_give_bytes_back,
+                expired_messages_give_bytes_back,
             ],
             attributes: [
                 user_ops,

@@ -22,11 +22,12 @@ pub async fn order_and_fields(factory: &impl Factory) {
     let now = now_ms();
     assert!(o.list(&app, "bob").await.unwrap().is_empty());
     let raw = Payload::Raw { data: vec![0, 1, 255].into(), description: "bytes".into() };
-    o.put(&app, "bob", "alice", &text("1"), now).await.unwrap();
-    o.put(&app, "bob", "carol", &raw, now + 1).await.unwrap();
-    o.put(&app, "bob", "alice", &text(""), now + 2).await.unwrap();
+    o.put(&app, "bob", "alice", &text("1"), now).await.unwrap().unwrap();
+    o.put(&app, "bob", "carol", &raw, now + 1).await.unwrap().unwrap();
+    o.put(&app, "bob", "alice", &text(""), now + 2).await.unwrap().unwrap();
     o.put(&app, "bob", "alice", &Payload::Raw { data: vec![].into(), description: String::new() }, now + 3)
         .await
+        .unwrap()
         .unwrap();
     let got = o.list(&app, "bob").await.unwrap();
     assert_eq!(
@@ -48,9 +49,9 @@ pub async fn cap_per_user(factory: &impl Factory) {
     let o = &e.offline;
     let app = app();
     for i in 0..5 {
-        o.put(&app, "bob", "alice", &text(&i.to_string()), now_ms()).await.unwrap();
+        o.put(&app, "bob", "alice", &text(&i.to_string()), now_ms()).await.unwrap().unwrap();
     }
-    o.put(&app, "carol", "alice", &text("c"), now_ms()).await.unwrap();
+    o.put(&app, "carol", "alice", &text("c"), now_ms()).await.unwrap().unwrap();
     assert_eq!(payloads(&o.list(&app, "bob").await.unwrap()), [text("2"), text("3"), text("4")]);
     assert_eq!(payloads(&o.list(&app, "carol").await.unwrap()), [text("c")], "the cap is per user");
 }
@@ -61,9 +62,9 @@ pub async fn remove_is_scoped(factory: &impl Factory) {
     let o = &e.offline;
     let app = app();
     for t in ["a", "b", "c"] {
-        o.put(&app, "bob", "alice", &text(t), now_ms()).await.unwrap();
+        o.put(&app, "bob", "alice", &text(t), now_ms()).await.unwrap().unwrap();
     }
-    o.put(&app, "carol", "alice", &text("x"), now_ms()).await.unwrap();
+    o.put(&app, "carol", "alice", &text("x"), now_ms()).await.unwrap().unwrap();
     let bob = o.list(&app, "bob").await.unwrap();
     o.remove(&app, "carol", bob[1].id).await.unwrap();
     o.remove(&super::app(), "bob", bob[1].id).await.unwrap();
@@ -81,8 +82,8 @@ pub async fn apps_are_namespaces(factory: &impl Factory) {
     let e = engine(factory, Settings::default()).await;
     let o = &e.offline;
     let (app1, app2) = (app(), app());
-    o.put(&app1, "bob", "alice", &text("one"), now_ms()).await.unwrap();
-    o.put(&app2, "bob", "alice", &text("two"), now_ms()).await.unwrap();
+    o.put(&app1, "bob", "alice", &text("one"), now_ms()).await.unwrap().unwrap();
+    o.put(&app2, "bob", "alice", &text("two"), now_ms()).await.unwrap().unwrap();
     assert_eq!(payloads(&o.list(&app1, "bob").await.unwrap()), [text("one")]);
     assert_eq!(payloads(&o.list(&app2, "bob").await.unwrap()), [text("two")]);
 }
@@ -92,7 +93,7 @@ pub async fn old_messages_expire(factory: &impl Factory) {
     let e = engine(factory, Settings { offline_max_age_ms: 60_000, ..Settings::default() }).await;
     let o = &e.offline;
     let app = app();
-    o.put(&app, "bob", "alice", &text("old"), now_ms() - 120_000).await.unwrap();
-    o.put(&app, "bob", "alice", &text("new"), now_ms()).await.unwrap();
+    o.put(&app, "bob", "alice", &text("old"), now_ms() - 120_000).await.unwrap().unwrap();
+    o.put(&app, "bob", "alice", &text("new"), now_ms()).await.unwrap().unwrap();
     assert_eq!(payloads(&o.list(&app, "bob").await.unwrap()), [text("new")]);
 }

@@ -25,7 +25,7 @@ pub use membership::{Channels, MemoryMembership};
 pub use presence::MemoryPresence;
 
 use crate::config::Limits;
-use crate::engine::Engine;
+use crate::engine::{Engine, OfflineQuotas};
 use crate::store::SqliteStore;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -40,6 +40,8 @@ pub struct EmbeddedOptions {
     pub offline_max_messages: u32,
     /// Offline messages older than this are dropped (ms).
     pub offline_max_age_ms: u64,
+    /// Bytes of offline messages per sender and per app.
+    pub offline_quotas: OfflineQuotas,
     /// A channel empty this long loses its attributes.
     pub channel_attrs_ttl: Duration,
 }
@@ -51,6 +53,7 @@ impl EmbeddedOptions {
             data_dir,
             offline_max_messages: limits.offline_max_messages,
             offline_max_age_ms: u64::from(limits.offline_max_age_days) * 24 * 3600 * 1000,
+            offline_quotas: limits.offline_quotas(),
             channel_attrs_ttl: Duration::from_secs(limits.channel_attrs_ttl_secs),
         }
     }
@@ -67,10 +70,13 @@ impl Default for EmbeddedOptions {
 /// membership and attributes to one shared channel clock. Channel attributes
 /// found on disk count as empty since now.
 pub fn engine(opts: &EmbeddedOptions) -> anyhow::Result<Engine> {
-    let store = Arc::new(match &opts.data_dir {
-        Some(dir) => SqliteStore::open(dir, opts.offline_max_messages, opts.offline_max_age_ms)?,
-        None => SqliteStore::in_memory(opts.offline_max_messages, opts.offline_max_age_ms)?,
-    });
+    let store = Arc::new(
+        match &opts.data_dir {
+            Some(dir) => SqliteStore::open(dir, opts.offline_max_messages, opts.offline_max_age_ms)?,
+            None => SqliteStore::in_memory(opts.offline_max_messages, opts.offline_max_age_ms)?,
+        }
+        .with_quotas(opts.offline_quotas),
+    );
     let channels = Arc::new(Channels::new(opts.channel_attrs_ttl, store.channels_with_attrs()?));
     Ok(Engine {
         broker: Arc::new(MemoryBroker::new()),

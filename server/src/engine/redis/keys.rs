@@ -142,6 +142,23 @@ impl Keys {
     pub fn offline_seq(&self) -> String {
         format!("{}:off-seq", self.prefix)
     }
+
+    /// Hash: a user's offline messages' bookkeeping, id → `ts:charge:sender`.
+    pub fn offline_meta(&self, app: &str, uid: &str) -> String {
+        format!("{}:off-meta:{}", self.prefix, ident(app, uid))
+    }
+
+    /// Hash: bytes of offline messages stored in `app`, per sender, and in
+    /// all under the field `""` (ids are never empty).
+    pub fn offline_bytes(&self, app: &str) -> String {
+        format!("{}:off-bytes:{app}", self.prefix)
+    }
+
+    /// Sorted set: the offline queues (idents), scored by when their oldest
+    /// message expires (ms since the epoch).
+    pub fn offline_queues(&self) -> String {
+        format!("{}:off-queues", self.prefix)
+    }
 }
 
 /// A session as stored in Redis: `node:session`, both decimal. Lua compares

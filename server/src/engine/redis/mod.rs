@@ -32,7 +32,10 @@
 //! | `P:chan:<app,channel>` | hash uid → `node:session` | channel members | none (gone when empty) |
 //! | `P:uattr:<app,uid>` | hash key → value | user attributes | none (deleted when the user goes offline) |
 //! | `P:cattr:<app,channel>` | hash key → `<ts>:<len(by)>:<by><value>` | channel attributes with last writer and time | `channel_attrs_ttl` while the channel is empty (PERSIST on join) |
-//! | `P:off:<app,uid>` | sorted set, score = id, member `<id>:<postcard>` | offline messages, newest `offline_max_messages` | `offline_max_age`, renewed by each put |
+//! | `P:off:<app,uid>` | sorted set, score = id, member `<id>:<postcard>` | offline messages, newest `offline_max_messages` | none (the periodic trim expires messages) |
+//! | `P:off-meta:<app,uid>` | hash id → `<ts>:<charge>:<sender>` | what Lua needs to expire a message and give its bytes back | none (trimmed with the queue) |
+//! | `P:off-bytes:<app>` | hash sender → bytes, `""` → app total | the offline quotas | none (fields at 0 are deleted) |
+//! | `P:off-queues` | sorted set of queue idents, score = when the oldest expires | what the trim visits | none |
 //! | `P:off-seq` | string (INCR) | the last offline message id | none |
 //!
 //! Scripts build per-node keys from the prefix, so the engine needs one
@@ -98,7 +101,7 @@ pub use offline::RedisOffline;
 pub use presence::RedisPresence;
 
 use crate::config::Limits;
-use crate::engine::{Engine, Health};
+use crate::engine::{Engine, Health, OfflineQuotas};
 use keys::Keys;
 use link::{Link, Subscriber};
 use std::sync::{Arc, Weak};
@@ -117,6 +120,8 @@ pub struct RedisOptions {
     pub offline_max_messages: u32,
     /// Offline messages older than this are dropped (ms).
     pub offline_max_age_ms: u64,
+    /// Bytes of offline messages per sender and per app.
+    pub offline_quotas: OfflineQuotas,
     /// A channel empty this long loses its attributes.
     pub channel_attrs_ttl: Duration,
 }
@@ -132,6 +137,7 @@ impl RedisOptions {
             prefix: DEFAULT_PREFIX.to_owned(),
             offline_max_messages: limits.offline_max_messages,
             offline_max_age_ms: u64::from(limits.offline_max_age_days) * 24 * 3600 * 1000,
+            offline_quotas: limits.offline_quotas(),
             channel_attrs_ttl: Duration::from_secs(limits.channel_attrs_ttl_secs),
         }
     }
@@ -144,6 +150,7 @@ impl std::fmt::Debug for RedisOptions {
             .field("prefix", &self.prefix)
             .field("offline_max_messages", &self.offline_max_messages)
             .field("offline_max_age_ms", &self.offline_max_age_ms)
+            .field("offline_quotas", &self.offline_quotas)
             .field("channel_attrs_ttl", &self.channel_attrs_ttl)
             .finish()
     }
@@ -197,6 +204,7 @@ pub async fn engine(opts: &RedisOptions) -> anyhow::Result<Engine> {
             keys,
             opts.offline_max_messages,
             opts.offline_max_age_ms,
+            opts.offline_quotas,
         )),
         health: Arc::new(LinkHealth(link)),
     })
