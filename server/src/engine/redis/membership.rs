@@ -24,7 +24,7 @@
 use super::keys::{member_ref, parse_member_ref, parse_session, session_value, ttl_ms, Keys};
 use super::link::Link;
 use crate::engine::{Departed, Membership, SessionRef};
-use ::redis::Script;
+use ::redis::{Script, ScriptInvocation};
 use async_trait::async_trait;
 use std::sync::{Arc, LazyLock};
 use std::time::Duration;
@@ -111,6 +111,26 @@ impl RedisMembership {
         let attrs_ttl_ms = ttl_ms(attrs_ttl);
         RedisMembership { link, keys, attrs_ttl_ms }
     }
+
+    /// `script` (JOIN or LEAVE) with the keys and arguments both take: the
+    /// channel's members and attributes, the node's memberships; the member,
+    /// its session, and its entry in the node's set. Each adds its last argument.
+    fn member_change<'a>(
+        &self,
+        script: &'a Script,
+        app: &str,
+        channel: &str,
+        uid: &str,
+        session: SessionRef,
+    ) -> ScriptInvocation<'a> {
+        let mut call = script.key(self.keys.members(app, channel));
+        call.key(self.keys.channel_attrs(app, channel))
+            .key(self.keys.node_channels(session.node))
+            .arg(uid)
+            .arg(session_value(session.node, session.session))
+            .arg(member_ref(app, channel, uid));
+        call
+    }
 }
 
 fn count(n: i64) -> u32 {
@@ -121,13 +141,8 @@ fn count(n: i64) -> u32 {
 impl Membership for RedisMembership {
     async fn join(&self, app: &str, channel: &str, uid: &str, session: SessionRef) -> anyhow::Result<u32> {
         let mut conn = self.link.conn()?;
-        let result = JOIN
-            .key(self.keys.members(app, channel))
-            .key(self.keys.channel_attrs(app, channel))
-            .key(self.keys.node_channels(session.node))
-            .arg(uid)
-            .arg(session_value(session.node, session.session))
-            .arg(member_ref(app, channel, uid))
+        let result = self
+            .member_change(&JOIN, app, channel, uid, session)
             .arg(self.keys.prefix())
             .invoke_async::<i64>(&mut conn)
             .await;
@@ -142,13 +157,8 @@ impl Membership for RedisMembership {
         session: SessionRef,
     ) -> anyhow::Result<Option<u32>> {
         let mut conn = self.link.conn()?;
-        let result = LEAVE
-            .key(self.keys.members(app, channel))
-            .key(self.keys.channel_attrs(app, channel))
-            .key(self.keys.node_channels(session.node))
-            .arg(uid)
-            .arg(session_value(session.node, session.session))
-            .arg(member_ref(app, channel, uid))
+        let result = self
+            .member_change(&LEAVE, app, channel, uid, session)
             .arg(self.attrs_ttl_ms)
             .invoke_async::<i64>(&mut conn)
             .await;
