@@ -133,11 +133,11 @@ async fn subscriptions_survive_the_subscribers_own_reconnects() {
     // The server restarts: everyone logs in again; the subscriptions still fire.
     let b_states = Recorder::on(&b, "ConnectionStateChanged");
     control("POST", "/restart?down_ms=500").await;
-    eventually("A back after the restart", || {
+    within(RECONNECT_SECS, "A back after the restart", || {
         states.pairs().iter().filter(|p| *p == "CONNECTED/LOGIN_SUCCESS").count() >= 3
     })
     .await;
-    eventually("B back after the restart", || {
+    within(RECONNECT_SECS, "B back after the restart", || {
         b_states.pairs().last().map(String::as_str) == Some("CONNECTED/LOGIN_SUCCESS")
     })
     .await;

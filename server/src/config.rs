@@ -28,6 +28,7 @@
 //! max_connections_per_ip = 256 # connections from one client address
 //! login_deadline_secs = 10     # a connection must log in this soon after opening
 //! write_timeout_secs = 10      # a client that takes no write this long is dropped
+//! header_read_timeout_secs = 10 # HTTP request headers must arrive within this
 //! ```
 //!
 //! Without a file (or with no `[[apps]]`), any app id logs in without a token:
@@ -157,6 +158,7 @@ impl FileConfig {
             ("max_connections_per_ip", file.limits.max_connections_per_ip as u64),
             ("login_deadline_secs", file.limits.login_deadline_secs),
             ("write_timeout_secs", file.limits.write_timeout_secs),
+            ("header_read_timeout_secs", file.limits.header_read_timeout_secs),
             ("offline_max_bytes_per_sender", file.limits.offline_max_bytes_per_sender),
             ("offline_max_bytes_per_app", file.limits.offline_max_bytes_per_app),
         ] {
@@ -223,6 +225,10 @@ pub struct Limits {
     pub login_deadline_secs: u64,
     /// A connection whose client takes no write for this long is closed (seconds).
     pub write_timeout_secs: u64,
+    /// An HTTP connection whose request headers (the first request's, or the
+    /// next one's on an idle keep-alive connection) have not all arrived
+    /// this long after it was opened or went idle is closed (seconds).
+    pub header_read_timeout_secs: u64,
 }
 
 impl Default for Limits {
@@ -243,6 +249,7 @@ impl Default for Limits {
             max_connections_per_ip: 256,
             login_deadline_secs: 10,
             write_timeout_secs: 10,
+            header_read_timeout_secs: 10,
         }
     }
 }

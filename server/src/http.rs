@@ -3,8 +3,6 @@
 
 use crate::admission::{origin_allowed, Admission, Refusal};
 use crate::services::Services;
-use crate::tls::TlsListener;
-use axum::extract::connect_info::Connected;
 use axum::extract::ws::WebSocketUpgrade;
 use axum::extract::ConnectInfo;
 use axum::extract::State;
@@ -12,7 +10,6 @@ use axum::http::HeaderMap;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use axum::serve::IncomingStream;
 use axum::Router;
 use rtm_protocol::{limits::MAX_FRAME_BYTES, SUBPROTOCOL, SUPPORTED_SUBPROTOCOLS, WS_PATH};
 use std::net::SocketAddr;
@@ -31,22 +28,10 @@ pub struct AppState {
     pub shutdown: watch::Receiver<bool>,
 }
 
-/// The client's address, on a plain or a TLS listener (axum knows it only
-/// for its own TcpListener).
+/// The client's address, on a plain or a TLS listener: the accept loop
+/// (serve.rs) puts it in every request as `ConnectInfo<PeerAddr>`.
 #[derive(Clone, Copy, Debug)]
 pub struct PeerAddr(pub SocketAddr);
-
-impl Connected<IncomingStream<'_, tokio::net::TcpListener>> for PeerAddr {
-    fn connect_info(stream: IncomingStream<'_, tokio::net::TcpListener>) -> Self {
-        PeerAddr(*stream.remote_addr())
-    }
-}
-
-impl Connected<IncomingStream<'_, TlsListener>> for PeerAddr {
-    fn connect_info(stream: IncomingStream<'_, TlsListener>) -> Self {
-        PeerAddr(*stream.remote_addr())
-    }
-}
 
 /// The router for `state`.
 pub fn router(state: AppState) -> Router {

@@ -3,6 +3,7 @@
 //! The map, from the socket down (each layer uses only the layers below it):
 //!
 //! ```text
+//! serve         the accept loop: HTTP/1.1 per connection, header deadline
 //! http          the router: /rtm (WebSocket), /healthz, /readyz, static files
 //! admission     who may connect: connection caps (total, per address), origins
 //! connection/   one socket: reader loop, writer, request dispatch (one reply each)
@@ -43,6 +44,7 @@ pub mod features;
 pub mod fuzzing;
 pub mod http;
 pub mod node;
+pub mod serve;
 pub mod services;
 pub mod sessions;
 pub mod store;
@@ -127,6 +129,7 @@ impl Server {
         let (stop_tx, stop_rx) = watch::channel(false);
         let limits = &self.services.config().limits;
         let admission = Arc::new(Admission::new(limits.max_connections, limits.max_connections_per_ip));
+        let header_timeout = Duration::from_secs(limits.header_read_timeout_secs);
         tokio::spawn(connection::relay::accept(Arc::downgrade(&self.services), stop_rx.clone()));
         let state =
             http::AppState { services: self.services, admission: admission.clone(), shutdown: stop_rx };
@@ -136,26 +139,15 @@ impl Server {
             let _ = stop_tx.send(true);
         };
         match self.tls {
-            Some(tls) => serve(tls::TlsListener::new(self.listener, tls)?, app, shutdown).await?,
-            None => serve(self.listener, app, shutdown).await?,
+            Some(tls) => {
+                let listener = tls::TlsListener::new(self.listener, tls)?;
+                serve::serve(listener, app, header_timeout, shutdown).await
+            }
+            None => serve::serve(self.listener, app, header_timeout, shutdown).await,
         }
         // Upgraded sockets outlive the HTTP server: wait (briefly) until every
         // connection has sent its close frame and released its slot.
         admission.drained(Duration::from_secs(5)).await;
         Ok(())
     }
-}
-
-/// `axum::serve` on either kind of listener, stopping when `shutdown` completes.
-async fn serve<L>(
-    listener: L,
-    app: axum::Router,
-    shutdown: impl Future<Output = ()> + Send + 'static,
-) -> std::io::Result<()>
-where
-    L: axum::serve::Listener<Addr = SocketAddr>,
-    http::PeerAddr: for<'a> axum::extract::connect_info::Connected<axum::serve::IncomingStream<'a, L>>,
-{
-    let app = app.into_make_service_with_connect_info::<http::PeerAddr>();
-    axum::serve(listener, app).with_graceful_shutdown(shutdown).await
 }

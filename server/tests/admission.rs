@@ -1,8 +1,9 @@
 //! Slots a misbehaving client cannot keep from others, on a real server over
 //! real sockets: sockets that never log in are closed at the login deadline,
 //! one address gets only its share of the connections, a client that stops
-//! reading is dropped when a write stalls, and only allowed browser origins
-//! may connect.
+//! reading is dropped when a write stalls, only allowed browser origins
+//! may connect, and HTTP connections that dawdle over their request headers
+//! are closed.
 
 mod common;
 use common::*;
@@ -100,4 +101,60 @@ async fn only_allowed_browser_origins_may_connect() {
     assert_eq!(try_connect(&url, Some("https://app.example.com")).await, Ok(()));
     assert_eq!(try_connect(&url, Some("https://evil.example.net")).await, Err(403));
     assert_eq!(try_connect(&url, None).await, Ok(()), "app servers and bots send no Origin");
+}
+
+/// Reads until the server closes `stream`; false if it is still open after `secs`.
+async fn closed_within(stream: &mut tokio::net::TcpStream, secs: u64) -> bool {
+    use tokio::io::AsyncReadExt;
+    let mut buf = [0u8; 1024];
+    let read_all = async {
+        loop {
+            match stream.read(&mut buf).await {
+                Ok(0) | Err(_) => return,
+                Ok(_) => {}
+            }
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(secs), read_all).await.is_ok()
+}
+
+#[tokio::test]
+async fn connections_that_dawdle_over_their_headers_are_closed() {
+    use tokio::io::AsyncWriteExt;
+    use tokio::net::TcpStream;
+    let mut config = Config::for_tests();
+    config.limits.header_read_timeout_secs = 1;
+    let url = start_server_with(config).await;
+    let addr = url.trim_start_matches("ws://").split('/').next().unwrap().to_string();
+
+    // Silent, and a byte at a time (slowloris): both closed at the deadline.
+    let mut silent = TcpStream::connect(&addr).await.unwrap();
+    let mut slow = TcpStream::connect(&addr).await.unwrap();
+    let started = Instant::now();
+    let drip = async {
+        for b in b"GET /rtm HTTP/1.1\r\nHost: x\r\nX-Slow: " {
+            if slow.write_all(&[*b]).await.is_err() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        closed_within(&mut slow, 5).await
+    };
+    let (silent_closed, slow_closed) = tokio::join!(closed_within(&mut silent, 5), drip);
+    assert!(silent_closed, "a connection that sends nothing is closed");
+    assert!(slow_closed, "a connection that drips its headers is closed");
+    assert!(
+        started.elapsed() < Duration::from_secs(4),
+        "closed at the 1 s deadline: {:?}",
+        started.elapsed()
+    );
+
+    // An idle keep-alive connection after a request is held no longer.
+    let mut idle = TcpStream::connect(&addr).await.unwrap();
+    idle.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n").await.unwrap();
+    assert!(closed_within(&mut idle, 5).await, "an idle keep-alive connection is closed");
+
+    // Prompt clients are served as ever.
+    assert_eq!(try_connect(&url, None).await, Ok(()));
+    drop(TestClient::login(&url, "app", "alice").await);
 }
