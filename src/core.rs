@@ -11,6 +11,7 @@ use crate::link::{Link, LinkEvent};
 use crate::state::ConnState;
 use futures_channel::oneshot;
 use gloo_timers::callback::Timeout;
+use rtm_protocol::order::PushOrder;
 use rtm_protocol::rate::Budgets;
 use rtm_protocol::OpError;
 use rtm_protocol::{
@@ -335,18 +336,16 @@ impl Core {
                 return self.finish(id, result.map_err(RequestError::Refused))
             }
             ServerFrame::Push { seq, push } => {
-                let last = self.last_seq.get();
-                if seq <= last {
-                    return; // replayed after a resume, and already handled
+                match PushOrder::check(self.last_seq.get(), seq) {
+                    PushOrder::Next => self.last_seq.set(seq),
+                    PushOrder::Seen => return,
+                    PushOrder::Gap => {
+                        self.abandon_link(
+                            "a push arrived out of sequence; resuming to recover the missing ones",
+                        );
+                        return;
+                    }
                 }
-                if seq != last + 1 {
-                    // A push went missing: resuming from the last one handled
-                    // in order gets it replayed. Handling this one would move
-                    // `last_seq` past the hole, and the resume would skip it.
-                    self.abandon_link("a push arrived out of sequence; resuming to recover the missing ones");
-                    return;
-                }
-                self.last_seq.set(seq);
                 push
             }
         };

@@ -9,14 +9,13 @@
 //! - [`link`]: the browser WebSocket (the only file that touches it).
 //! - [`emitter`]: the EventEmitter surface of every class.
 //! - [`message`], [`errors`], [`log`]: the JS shapes of messages, errors, logs.
-//! - [`state`], [`backoff`]: pure logic, unit-tested natively.
+//! - [`state`]: pure logic, unit-tested natively.
 //!
 //! Typings are written by hand in `src/types.d.ts` (precise per-class event
 //! maps) and shipped through a `typescript_custom_section`.
 #![warn(missing_docs)]
 
 pub mod attributes;
-pub mod backoff;
 pub mod channel;
 pub mod client;
 pub mod core;

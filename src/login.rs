@@ -133,7 +133,7 @@ pub async fn login(core: Rc<Core>, options: wasm_bindgen::JsValue) -> Result<(),
                 Err(Failure::Retry) => {}
                 other => return other,
             }
-            TimeoutFuture::new(crate::backoff::delay_ms(attempt, js_sys::Math::random())).await;
+            TimeoutFuture::new(rtm_protocol::backoff::delay_ms(attempt, js_sys::Math::random())).await;
             attempt += 1;
         }
     };
@@ -266,7 +266,7 @@ pub async fn reconnect(core: Rc<Core>, generation: u64) {
     let mut attempt = 0;
     let mut told_expired = false;
     loop {
-        TimeoutFuture::new(crate::backoff::delay_ms(attempt, js_sys::Math::random())).await;
+        TimeoutFuture::new(rtm_protocol::backoff::delay_ms(attempt, js_sys::Math::random())).await;
         if core.generation() != generation {
             return;
         }

@@ -100,6 +100,14 @@ impl OpError {
     }
 }
 
+impl std::fmt::Display for OpError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} (code {}): {}", self.kind.js_name(), self.code, self.message)
+    }
+}
+
+impl std::error::Error for OpError {}
+
 macro_rules! error_family {
     ($(#[$m:meta])* $name:ident { $($v:ident = $code:literal => $kind:ident,)* }) => {
         $(#[$m])*

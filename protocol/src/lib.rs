@@ -7,17 +7,21 @@
 //!   connection states and reasons.
 //! - [`limits`]: sizes, rates and id rules that both sides enforce.
 //! - [`rate`]: the sliding-window limiter both sides use for those rates.
+//! - [`order`], [`backoff`]: what every client (the browser SDK, the native
+//!   rtm-client) does alike: keep pushes in sequence, space reconnects.
 //!
 //! This crate has no runtime dependencies beyond serde: it compiles for
 //! `wasm32-unknown-unknown` and natively, and is tested natively.
 #![warn(missing_docs)]
 
+pub mod backoff;
 pub mod codec;
 pub mod codes;
 pub mod frames;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod limits;
+pub mod order;
 pub mod rate;
 
 pub use codec::{decode, decode_prefix, encode, push_frame, DecodeError};

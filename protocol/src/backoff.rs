@@ -1,4 +1,4 @@
-//! Reconnect delays: "full jitter" exponential backoff. Each wait is uniform in
+//! Reconnect delays, for every client: "full jitter" exponential backoff. Each wait is uniform in
 //! [0, min(cap, base·2^attempt)], so clients that lost the same server spread
 //! out instead of reconnecting in lockstep.
 
