@@ -245,6 +245,25 @@ impl Payload {
     }
 }
 
+impl From<&str> for Payload {
+    fn from(text: &str) -> Self {
+        Payload::Text(text.to_owned())
+    }
+}
+
+impl From<String> for Payload {
+    fn from(text: String) -> Self {
+        Payload::Text(text)
+    }
+}
+
+impl From<Vec<u8>> for Payload {
+    /// RAW bytes without a description.
+    fn from(data: Vec<u8>) -> Self {
+        Payload::Raw { data: ByteBuf::from(data), description: String::new() }
+    }
+}
+
 /// One frame from the server to the SDK.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum ServerFrame {
