@@ -22,7 +22,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/wasm-suites.sh"
 
 if [[ -z "${RTM_TEST_URL:-}" && -z "${RTM_TEST_CONTROL:-}" ]]; then
   echo "==> no RTM_TEST_URL / RTM_TEST_CONTROL: building rtm-server and starting tests/harness/control.mjs"
-  cargo build -q -p rtm-server
+  cargo build -q -p rtm-server && cargo build -q -p rtm-client --examples
   start_harness tests/harness/control.mjs .test-out/control.log 30 || exit 1
   RTM_TEST_CONTROL=$HARNESS_URL
 fi

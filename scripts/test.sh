@@ -5,9 +5,10 @@
 # the browser tests, the release SDK for the type check and the Playwright tests), and CI wants a
 # single pass/fail plus counts. Stages run in order; a failed stage does not stop later ones.
 #   1 native    cargo test --workspace --no-fail-fast       (libtest "test result:" lines)
-#   2 (setup)   cargo build -p rtm-server; start the test harness tests/harness/control.mjs (it
-#               runs rtm-server on a free port, a TCP proxy in front of it and an HTTP control API
-#               to restart the server, sever links and mint tokens); GET its /config
+#   2 (setup)   cargo build -p rtm-server and rtm-client's examples (the echo bot); start the test
+#               harness tests/harness/control.mjs (it runs rtm-server on a free port, a TCP proxy
+#               in front of it and an HTTP control API to restart the server, sever links, mint
+#               tokens and start bots); GET its /config
 #   3 browser   scripts/test-browser.sh: wasm-pack test --headless --chrome per target (lib,
 #               tests/*.rs) with RTM_TEST_URL=ws://IP:PORT/rtm (the server), RTM_TEST_PROXY_URL
 #               (the proxy) and RTM_TEST_CONTROL=http://127.0.0.1:CPORT (the control API); it asks
@@ -189,7 +190,9 @@ libtest_stage native "$T_NATIVE" cargo test --workspace --no-fail-fast
 # --- 2. server ----------------------------------------------------------------------------------
 step "stage 2/7: build rtm-server and start the test harness (tests/harness/control.mjs)"
 SERVER_BUILT=0 CONTROL_OK=0
-run_logged server-build "$T_SDK" cargo build -p rtm-server && SERVER_BUILT=1
+# The echo bot (rtm-client's example) is for the browser suite's native-bot test (POST /bot).
+run_logged server-build "$T_SDK" bash -c 'cargo build -p rtm-server && cargo build -p rtm-client --examples' &&
+  SERVER_BUILT=1
 [[ $SERVER_BUILT == 1 ]] && start_control && CONTROL_OK=1
 
 # --- 3. browser tests ---------------------------------------------------------------------------

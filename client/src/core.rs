@@ -9,13 +9,11 @@
 
 use crate::error::{Family, RequestError, Result};
 use crate::event::{Event, LocalInvitationEvent, RemoteInvitationEvent, Router};
-use crate::invitation::{Host, LocalInvitation, RemoteInvitation};
+use crate::invitation::{Host, LocalInvitation, RemoteInvitation, Sent};
 use crate::link::Link;
 use rtm_protocol::rate::Budgets;
 use rtm_protocol::{ConnectionChangeReason as Reason, ConnectionState as State, Reply, Request};
 use std::collections::{BTreeSet, HashMap};
-use std::future::Future;
-use std::pin::Pin;
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -177,10 +175,7 @@ impl Inner {
 }
 
 impl Host for Inner {
-    fn send(
-        &self,
-        req: Request,
-    ) -> Pin<Box<dyn Future<Output = Option<std::result::Result<Reply, ()>>> + Send>> {
+    fn send(&self, req: Request) -> Sent {
         let link = self.live_link(&crate::error::PEER).ok();
         Box::pin(async move {
             let link = link?;

@@ -15,10 +15,14 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 
+/// A request's outcome as an invitation sees it: `None` when not logged in,
+/// `Err` when the server refused it or did not answer.
+pub(crate) type Sent = Pin<Box<dyn Future<Output = Option<Result<Reply, ()>>> + Send>>;
+
 /// What an invitation needs from its client.
 pub(crate) trait Host: Send + Sync + 'static {
-    /// Sends `req` on the live session; `None` when not logged in.
-    fn send(&self, req: Request) -> Pin<Box<dyn Future<Output = Option<Result<Reply, ()>>> + Send>>;
+    /// Sends `req` on the live session.
+    fn send(&self, req: Request) -> Sent;
     /// Takes one invitation from the session's budget (INVITE_RATE).
     fn invite_budget(&self) -> bool;
     /// Whether the session is CONNECTED.

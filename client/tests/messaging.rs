@@ -124,7 +124,7 @@ async fn presence_queries_and_subscriptions() {
     })
     .await;
     assert_eq!(first, HashMap::from([(b_uid.clone(), PeerState::OFFLINE)]));
-    assert_eq!(a.subscribed_peers(), [b_uid.clone()]);
+    assert_eq!(a.subscribed_peers(), vec![b_uid.clone()]);
     let (b, _) = logged_in(&url, "app", &b_uid).await;
     let change = wait_for(&mut a_events, 5, "B online", |e| match e {
         Event::PeersOnlineStatusChanged(states) => Some(states),

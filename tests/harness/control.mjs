@@ -29,6 +29,9 @@
 //        silently dead network); 200 JSON {frozen}
 //   POST /drop-push[?count=N] drop the next N pushes the server sends through the proxy while the
 //        link stays up (a hole in the push numbering); 200 JSON {dropping}
+//   POST /bot?app=A&uid=U&channel=C   start a native echo bot (client/examples/echo_bot.rs, built by
+//        scripts/test.sh) logged in to the server as U of app A, in channel C; 200 JSON once ready
+//        (see bots.mjs; log .test-out/bots.log)
 //   GET  /token?kind=007|006&uid=U[&expire=SECS][&app=ID&cert=CERT]   text/plain token for the
 //        configured app (or app/cert given): see app.mjs
 //   GET  /config   JSON {appId, certificate, graceSecs, serverUrl, proxyUrl, controlUrl, configLoaded,
@@ -45,6 +48,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { endWithParent, intParam, json, serializer, serveApi, signalParam } from './api.mjs';
 import { testApp, tokenRoute, writeConfig } from './app.mjs';
+import { botRoute } from './bots.mjs';
 import { startProxy } from './proxy.mjs';
 import { RtmServer, serverFlags } from './server.mjs';
 import { startTlsServer } from './tls.mjs';
@@ -69,13 +73,14 @@ const server = new RtmServer({ bin, www: path.join(root, 'www'), config: configF
 let proxy = null;
 let httpServer = null;
 let tls = null;
+const bots = [];
 
 const shutdown = endWithParent(async () => {
   httpServer?.close();
   proxy?.close();
-  await Promise.all([server, tls?.server].filter(Boolean).map((s) => s.stop('SIGTERM').catch(() => s.killNow())));
+  await Promise.all([server, tls?.server, ...bots].filter(Boolean).map((s) => s.stop('SIGTERM').catch(() => s.killNow())));
 }, { name: 'control' });
-process.on('exit', () => { server.killNow(); tls?.server.killNow(); });
+process.on('exit', () => { server.killNow(); tls?.server.killNow(); bots.forEach((b) => b.killNow()); });
 
 // Restarts run one at a time, in order.
 const serialized = serializer();
@@ -103,6 +108,8 @@ const routes = {
   'POST /drop-push': (q) => json({ dropping: proxy.dropPushes(Math.max(0, intParam(q, 'count', 1))) }),
 
   'GET /token': tokenRoute(app),
+
+  'POST /bot': botRoute({ root, out, serverUrl: () => `ws://127.0.0.1:${server.port}/rtm`, bots }),
 
   'GET /config': () => json({
     ...app,

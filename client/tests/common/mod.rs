@@ -141,3 +141,41 @@ impl Drop for Proxy {
         self.accept.abort();
     }
 }
+
+/// A server that stops gracefully (every connection closed with 1001) when
+/// [`Stoppable::stop`] is called; its address stays free for a restart.
+pub struct Stoppable {
+    /// Its ws:// URL.
+    pub url: String,
+    stop: tokio::sync::oneshot::Sender<()>,
+    stopped: JoinHandle<anyhow::Result<()>>,
+}
+
+impl Stoppable {
+    /// Starts a server with `config`.
+    pub async fn start(config: Config) -> Stoppable {
+        let server = Server::bind(config).await.unwrap();
+        let url = format!("ws://{}/rtm", server.local_addr());
+        let (stop, rx) = tokio::sync::oneshot::channel::<()>();
+        let stopped = tokio::spawn(server.run(async move {
+            let _ = rx.await;
+        }));
+        Stoppable { url, stop, stopped }
+    }
+
+    /// Stops it and waits until it has.
+    pub async fn stop(self) {
+        let _ = self.stop.send(());
+        let _ = tokio::time::timeout(Duration::from_secs(10), self.stopped).await;
+    }
+
+    /// Stops it, then starts a fresh server (nothing kept) on the same address.
+    pub async fn restart(self) -> Stoppable {
+        let addr: SocketAddr =
+            self.url.trim_start_matches("ws://").split('/').next().unwrap().parse().unwrap();
+        self.stop().await;
+        let mut config = Config::for_tests();
+        config.listen = addr;
+        Stoppable::start(config).await
+    }
+}
