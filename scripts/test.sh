@@ -4,7 +4,8 @@
 # Why one script: the suites need each other's artifacts (a running rtm-server on a free port for
 # the browser tests, the release SDK for the type check and the Playwright tests), and CI wants a
 # single pass/fail plus counts. Stages run in order; a failed stage does not stop later ones.
-#   1 native    cargo test --workspace --no-fail-fast       (libtest "test result:" lines)
+#   1 native    cargo test --workspace --no-fail-fast       (libtest "test result:" lines); then
+#     docs      `cargo doc -p rtm-client` with warnings as errors (1 test)
 #   2 (setup)   cargo build -p rtm-server and rtm-client's examples (the echo bot); start the test
 #               harness tests/harness/control.mjs (it runs rtm-server on a free port, a TCP proxy
 #               in front of it and an HTTP control API to restart the server, sever links, mint
@@ -186,6 +187,12 @@ start_control() {
 # --- 1. native tests ----------------------------------------------------------------------------
 step "stage 1/7: native tests (cargo test --workspace)"
 libtest_stage native "$T_NATIVE" cargo test --workspace --no-fail-fast
+# rtm-client's public items are all documented, and its docs build without a warning.
+if run_logged docs "$T_NATIVE" env RUSTDOCFLAGS="-D warnings" cargo doc -p rtm-client --no-deps; then
+  record docs 1 0
+else
+  record docs 0 1 "cargo doc -p rtm-client warned, see .test-out/docs.log"
+fi
 
 # --- 2. server ----------------------------------------------------------------------------------
 step "stage 2/7: build rtm-server and start the test harness (tests/harness/control.mjs)"

@@ -172,8 +172,13 @@ async fn user_and_channel_attributes() {
     assert_eq!(pushed["topic"].last_update_uid, a_uid);
     let read = b.get_channel_attributes(&room).await.unwrap();
     assert_eq!(read["topic"].value, "rust");
+    a.add_or_update_channel_attributes(&room, &attrs(&[("lang", "en")]), Default::default()).await.unwrap();
+    let read = b.get_channel_attributes(&room).await.unwrap();
+    assert_eq!((read["topic"].value.as_str(), read["lang"].value.as_str()), ("rust", "en"));
     a.delete_channel_attributes_by_keys(&room, &["topic"], Default::default()).await.unwrap();
     assert!(b.get_channel_attributes_by_keys(&room, &["topic"]).await.unwrap().is_empty());
+    a.clear_channel_attributes(&room, Default::default()).await.unwrap();
+    assert!(b.get_channel_attributes(&room).await.unwrap().is_empty());
 
     // Checked here first, with the web SDK's codes.
     let e = a.set_local_user_attributes(&attrs(&[("bad key", "v")])).await.unwrap_err();
