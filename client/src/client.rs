@@ -37,8 +37,11 @@ pub struct PeerSendResult {
 }
 
 /// A client of rtm-server: one user's session once logged in. Cheap to
-/// clone; clones are the same client. Every method that talks to the server
-/// fails with an [`crate::Error`] carrying the web SDK's code for it.
+/// clone; clones (and its [`Channel`]s) are the same client. Every method
+/// that talks to the server fails with an [`crate::Error`] carrying the web
+/// SDK's code for it. Dropping every handle closes the connection (the
+/// server then keeps the session for its grace period); `logout()` ends it
+/// at once.
 #[derive(Clone)]
 pub struct Client {
     pub(crate) inner: Arc<Inner>,
@@ -87,8 +90,9 @@ impl Client {
         Ok(Client { inner: Inner::new(url.to_owned(), app_id.to_owned()) })
     }
 
-    /// This client's events: the first call gets everything since the client
-    /// was made; a later call starts a new stream and ends the earlier one.
+    /// This client's events from now on (ask before `login` to see its
+    /// state changes). A later call starts a new stream and ends the earlier
+    /// one; events that happen while there is no stream are not kept.
     pub fn events(&self) -> Events {
         self.inner.lock().router.client_stream()
     }

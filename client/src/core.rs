@@ -81,7 +81,7 @@ impl Inner {
                 subscribed: BTreeSet::new(),
                 local_invitations: HashMap::new(),
                 remote_invitations: HashMap::new(),
-                router: Router::new(),
+                router: Router::default(),
             }),
             me: me.clone(),
         })
@@ -95,8 +95,8 @@ impl Inner {
         self.me.upgrade().expect("a method runs on a live client")
     }
 
-    pub fn host(&self) -> Arc<dyn Host> {
-        self.arc()
+    pub fn host(&self) -> Weak<dyn Host> {
+        self.me.clone() as Weak<dyn Host>
     }
 
     pub fn generation(&self) -> u64 {
@@ -171,6 +171,14 @@ impl Inner {
         } else {
             Err(too_often())
         }
+    }
+}
+
+impl Drop for Inner {
+    /// The app dropped every handle: the session ends here, and invitations
+    /// still pending end with it (their events have no one left to tell).
+    fn drop(&mut self) {
+        self.end_session();
     }
 }
 

@@ -4,10 +4,11 @@
 //! A client has one stream ([`crate::Client::events`]); a channel may have its
 //! own ([`crate::Channel::events`]). Channel events go to the channel's stream
 //! once it has one, and to the client's stream otherwise, so nothing is lost
-//! whichever an app listens on. Streams are unbounded: an event is a value
-//! moved into a queue, never a task, and a bot that stops reading its events
-//! only grows its own queue (the server cuts it off as a slow reader if it
-//! also stops reading the socket, which it does not: the link task reads on).
+//! whichever an app listens on. Events that happen while no stream exists
+//! (before the first `events()`, or after the app dropped its stream) are
+//! not kept, as with the web SDK's listeners. Streams are unbounded: an
+//! event is a value moved into a queue, never a task; a bot that holds a
+//! stream and stops reading it grows only its own queue.
 
 use crate::invitation::{LocalInvitation, RemoteInvitation};
 use rtm_protocol::{ChannelAttr, ConnectionChangeReason, ConnectionState, Payload, PeerState};
@@ -179,28 +180,20 @@ impl<T> futures_core::Stream for Events<T> {
 }
 
 /// Where a client's events go: its stream, and each channel's own.
-#[derive(Debug)]
+#[derive(Debug, Default)]
 pub(crate) struct Router {
-    client: mpsc::UnboundedSender<Event>,
-    /// Until the app asks for it, the first stream keeps what happens meanwhile.
-    unclaimed: Option<Events>,
+    /// None until the app asks for a stream: as with an EventEmitter, what
+    /// happens before anyone listens is not kept (a bot that never reads
+    /// events must not pile them up).
+    client: Option<mpsc::UnboundedSender<Event>>,
     channels: HashMap<String, mpsc::UnboundedSender<ChannelEvent>>,
 }
 
 impl Router {
-    pub fn new() -> Router {
-        let (client, first) = Events::new();
-        Router { client, unclaimed: Some(first), channels: HashMap::new() }
-    }
-
-    /// The client's stream: the first call gets every event since the client
-    /// was made; a later call starts a new stream and ends the previous one.
+    /// The client's stream, replacing (and ending) an earlier one.
     pub fn client_stream(&mut self) -> Events {
-        if let Some(first) = self.unclaimed.take() {
-            return first;
-        }
         let (tx, events) = Events::new();
-        self.client = tx;
+        self.client = Some(tx);
         events
     }
 
@@ -211,8 +204,12 @@ impl Router {
         events
     }
 
-    pub fn emit(&self, event: Event) {
-        let _ = self.client.send(event);
+    pub fn emit(&mut self, event: Event) {
+        if let Some(tx) = &self.client {
+            if tx.send(event).is_err() {
+                self.client = None; // the app dropped its stream
+            }
+        }
     }
 
     pub fn emit_channel(&mut self, event: ChannelEvent) {

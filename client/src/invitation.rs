@@ -13,7 +13,7 @@ use rtm_protocol::limits::MAX_INVITATION_BYTES;
 use rtm_protocol::{InvitationUpdate, Reply, Request};
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, Weak};
 
 /// A request's outcome as an invitation sees it: `None` when not logged in,
 /// `Err` when the server refused it or did not answer.
@@ -35,6 +35,51 @@ pub(crate) trait Host: Send + Sync + 'static {
     fn emit_local(&self, inv: &LocalInvitation, event: LocalInvitationEvent);
     /// Emits a callee-side event.
     fn emit_remote(&self, inv: &RemoteInvitation, event: RemoteInvitationEvent);
+}
+
+/// An invitation's way to its client, which it does not keep alive: once
+/// the app has dropped the client, the invitation's calls find no session
+/// (and its events no one to tell). A strong reference here would be a
+/// cycle (the client keeps its pending invitations).
+#[derive(Clone)]
+struct HostRef(Weak<dyn Host>);
+
+impl HostRef {
+    fn get(&self) -> Option<Arc<dyn Host>> {
+        self.0.upgrade()
+    }
+    fn send(&self, req: Request) -> Sent {
+        match self.get() {
+            Some(host) => host.send(req),
+            None => Box::pin(async { None }),
+        }
+    }
+    fn invite_budget(&self) -> bool {
+        self.get().is_some_and(|h| h.invite_budget())
+    }
+    fn connected(&self) -> bool {
+        self.get().is_some_and(|h| h.connected())
+    }
+    fn track_local(&self, id: u64, inv: LocalInvitation) {
+        if let Some(h) = self.get() {
+            h.track_local(id, inv);
+        }
+    }
+    fn forget(&self, id: u64, local: bool) {
+        if let Some(h) = self.get() {
+            h.forget(id, local);
+        }
+    }
+    fn emit_local(&self, inv: &LocalInvitation, event: LocalInvitationEvent) {
+        if let Some(h) = self.get() {
+            h.emit_local(inv, event);
+        }
+    }
+    fn emit_remote(&self, inv: &RemoteInvitation, event: RemoteInvitationEvent) {
+        if let Some(h) = self.get() {
+            h.emit_remote(inv, event);
+        }
+    }
 }
 
 /// `LocalInvitationState`.
@@ -85,7 +130,7 @@ struct LocalData {
 /// An invitation this client sends. Clones are the same invitation.
 #[derive(Clone)]
 pub struct LocalInvitation {
-    host: Arc<dyn Host>,
+    host: HostRef,
     callee: Arc<str>,
     data: Arc<Mutex<LocalData>>,
 }
@@ -103,7 +148,7 @@ impl PartialEq for LocalInvitation {
 }
 
 impl LocalInvitation {
-    pub(crate) fn new(host: Arc<dyn Host>, callee: String) -> LocalInvitation {
+    pub(crate) fn new(host: Weak<dyn Host>, callee: String) -> LocalInvitation {
         let data = LocalData {
             content: String::new(),
             channel_id: String::new(),
@@ -112,7 +157,7 @@ impl LocalInvitation {
             id: None,
             cancel_asked: false,
         };
-        LocalInvitation { host, callee: callee.into(), data: Arc::new(Mutex::new(data)) }
+        LocalInvitation { host: HostRef(host), callee: callee.into(), data: Arc::new(Mutex::new(data)) }
     }
 
     fn data(&self) -> std::sync::MutexGuard<'_, LocalData> {
@@ -303,7 +348,7 @@ struct RemoteData {
 /// An invitation this client received. Clones are the same invitation.
 #[derive(Clone)]
 pub struct RemoteInvitation {
-    host: Arc<dyn Host>,
+    host: HostRef,
     id: u64,
     caller: Arc<str>,
     content: Arc<str>,
@@ -330,7 +375,7 @@ impl PartialEq for RemoteInvitation {
 
 impl RemoteInvitation {
     pub(crate) fn new(
-        host: Arc<dyn Host>,
+        host: Weak<dyn Host>,
         id: u64,
         caller: String,
         content: String,
@@ -338,7 +383,7 @@ impl RemoteInvitation {
     ) -> Self {
         let data = RemoteData { response: String::new(), state: RemoteInvitationState::INVITATION_RECEIVED };
         RemoteInvitation {
-            host,
+            host: HostRef(host),
             id,
             caller: caller.into(),
             content: content.into(),

@@ -69,7 +69,10 @@ async fn establish(inner: &Arc<Inner>, generation: u64, resume: bool) -> Result<
         }
         let Ok(link) = link else { return Err(Failure::Retry) };
         let Some(creds) = s.creds.clone() else { return Err(Failure::Superseded) };
-        s.link = Some(link.clone());
+        // An earlier attempt's link (its request timed out) goes now.
+        if let Some(old) = s.link.replace(link.clone()) {
+            old.close();
+        }
         (link, creds, s.resume.clone().filter(|_| resume), s.last_seq)
     };
     let superseded = || inner.generation() != generation;

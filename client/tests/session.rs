@@ -118,3 +118,27 @@ async fn login_to_a_server_that_is_not_there_times_out() {
     assert_eq!((e.code, e.kind), (9, ErrorKind::Timeout), "LOGIN_ERR_TIMEOUT: {e}");
     assert_eq!(client.connection_state(), (State::DISCONNECTED, Reason::LOGIN_TIMEOUT));
 }
+
+#[tokio::test]
+async fn dropping_every_handle_closes_the_connection() {
+    use rtm_client::PeerState;
+    let url = server().await;
+    let (a_uid, b_uid) = (unique("a"), unique("b"));
+    let (a, a_events) = logged_in(&url, "app", &a_uid).await;
+    let a_room = a.channel("room").unwrap();
+    a_room.join().await.unwrap();
+    // A pending invitation must not keep its client alive either.
+    let call = a.create_local_invitation(&b_uid).unwrap();
+    let (b, mut b_events) = logged_in(&url, "app", &b_uid).await;
+    call.send().await.unwrap();
+    b.subscribe_peers_online_status(&[&a_uid]).await.unwrap();
+    drop((a, a_events, a_room));
+    // The server notices the connection is gone: A is in its grace period.
+    wait_for(&mut b_events, 5, "A UNREACHABLE", |e| match e {
+        Event::PeersOnlineStatusChanged(states) => (states.get(&a_uid) == Some(&PeerState::UNREACHABLE)).then_some(()),
+        _ => None,
+    })
+    .await;
+    // The invitation outlives its client harmlessly.
+    assert_eq!(call.cancel().await.unwrap_err().code, 3, "ALREADY_END: ended with its session");
+}
