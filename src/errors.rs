@@ -18,16 +18,8 @@ pub fn from_reply(reply: ErrorReply, kind_of: impl Fn(u16) -> Option<ErrorKind>)
     OpError { code: reply.code, kind, message: reply.message }
 }
 
-/// Why a request got no answer from the server.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum RequestError {
-    /// The server refused it.
-    Refused(ErrorReply),
-    /// No reply in time.
-    Timeout,
-    /// The connection dropped (or was closed) first.
-    LinkLost,
-}
+/// Why a request got no answer (shared with every client: rtm-protocol).
+pub use rtm_protocol::session::RequestError;
 
 /// How one operation family names its failures, for [`settle`].
 pub struct Family {

@@ -8,38 +8,9 @@ use futures_util::future::{select, Either};
 use gloo_timers::future::TimeoutFuture;
 use rtm_protocol::codes::{LoginError, LogoutError, RenewTokenError};
 use rtm_protocol::limits::{self, LOGIN_TIMEOUT_MS, REQUEST_TIMEOUT_MS};
+use rtm_protocol::session::{after_login, after_resume, AfterResume, Established, Failure};
 use rtm_protocol::{ConnectionChangeReason as Reason, ConnectionState as State, OpError, Reply, Request};
 use std::rc::Rc;
-
-/// How one attempt to establish a session failed.
-enum Failure {
-    /// The network or server was not reachable: try again.
-    Retry,
-    /// The token has expired: try again once the app renews it.
-    TokenExpired(OpError),
-    /// The server refused: trying again would not help.
-    Refused(OpError),
-    /// A logout (or newer login) started meanwhile.
-    Superseded,
-}
-
-/// How a session was established.
-#[derive(PartialEq, Eq)]
-enum Established {
-    /// The old session was resumed: channels and missed pushes included.
-    Resumed,
-    /// A new session: channels must be joined again.
-    Fresh,
-}
-
-fn login_error(e: rtm_protocol::ErrorReply) -> Failure {
-    let e = errors::from_reply(e, |c| LoginError::from_code(c).map(LoginError::kind));
-    if e.code == LoginError::TOKEN_EXPIRED.code() {
-        Failure::TokenExpired(e)
-    } else {
-        Failure::Refused(e)
-    }
-}
 
 /// One attempt: open a link, resume the session if there is one, else log in.
 async fn establish(core: &Rc<Core>, generation: u64, resume: bool) -> Result<Established, Failure> {
@@ -64,12 +35,10 @@ async fn establish(core: &Rc<Core>, generation: u64, resume: bool) -> Result<Est
         if core.generation() != generation {
             return Err(Failure::Superseded);
         }
-        match reply {
-            Ok(Reply::Resumed { .. }) => return Ok(Established::Resumed),
-            // The session is gone: log in anew on this same link.
-            Err(RequestError::Refused(e)) if e.code == LoginError::REJECTED.code() => {}
-            Err(RequestError::Refused(e)) => return Err(login_error(e)),
-            Ok(_) | Err(RequestError::Timeout | RequestError::LinkLost) => return Err(Failure::Retry),
+        match after_resume(reply) {
+            AfterResume::Resumed => return Ok(Established::Resumed),
+            AfterResume::LogInAnew => {} // on this same link
+            AfterResume::Failed(failure) => return Err(failure),
         }
     }
     let req = Request::Login { app_id: core.app_id.clone(), uid: creds.uid, token: creds.token };
@@ -77,18 +46,10 @@ async fn establish(core: &Rc<Core>, generation: u64, resume: bool) -> Result<Est
     if core.generation() != generation {
         return Err(Failure::Superseded);
     }
-    match reply {
-        Ok(Reply::LoggedIn { resume, .. }) => {
-            *core.resume_token.borrow_mut() = Some(resume);
-            core.last_seq.set(0);
-            Ok(Established::Fresh)
-        }
-        Ok(other) => {
-            Err(Failure::Refused(LoginError::UNKNOWN.err(format!("unexpected login reply {other:?}"))))
-        }
-        Err(RequestError::Refused(e)) => Err(login_error(e)),
-        Err(RequestError::Timeout | RequestError::LinkLost) => Err(Failure::Retry),
-    }
+    let resume = after_login(reply)?;
+    *core.resume_token.borrow_mut() = Some(resume);
+    core.last_seq.set(0);
+    Ok(Established::Fresh)
 }
 
 fn read_login_options(options: &wasm_bindgen::JsValue) -> Result<Credentials, OpError> {

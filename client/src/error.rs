@@ -8,7 +8,7 @@
 //! the way the web SDK does for it.
 
 use rtm_protocol::codes::*;
-use rtm_protocol::{ErrorKind, ErrorReply};
+use rtm_protocol::ErrorKind;
 
 /// A failed operation: `code` is Agora's number within the operation's family
 /// (e.g. 102 `USER_NOT_LOGGED_IN`), `kind` its class (`RtmInvalidStatusError`
@@ -18,16 +18,8 @@ pub type Error = rtm_protocol::OpError;
 /// What a method returns.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
-/// Why a request got no reply.
-#[derive(Debug)]
-pub(crate) enum RequestError {
-    /// The server refused it.
-    Refused(ErrorReply),
-    /// No reply in time.
-    Timeout,
-    /// The connection dropped (or was closed) first.
-    LinkLost,
-}
+/// Why a request got no reply (shared with every client: rtm-protocol).
+pub(crate) use rtm_protocol::session::RequestError;
 
 /// How one operation family names its failures.
 #[derive(Clone, Copy)]
@@ -103,6 +95,7 @@ pub(crate) fn invitation(code: InvitationApiCallError, message: &str) -> Error {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use rtm_protocol::ErrorReply;
 
     #[test]
     fn families_name_their_own_codes() {

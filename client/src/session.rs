@@ -10,45 +10,12 @@ use crate::link::{Handler, Link};
 use rtm_protocol::backoff::delay_ms;
 use rtm_protocol::codes::{LoginError, LogoutError, RenewTokenError};
 use rtm_protocol::limits::{self, KEEPALIVE_MS, KEEPALIVE_TIMEOUT_MS, LOGIN_TIMEOUT_MS};
-use rtm_protocol::{
-    ConnectionChangeReason as Reason, ConnectionState as State, ErrorReply, OpError, Reply, Request,
-};
+use rtm_protocol::session::{after_login, after_resume, AfterResume, Established, Failure};
+use rtm_protocol::{ConnectionChangeReason as Reason, ConnectionState as State, Request};
 use std::sync::{Arc, Weak};
 use std::time::Duration;
 
 const LOGIN_TIMEOUT: Duration = Duration::from_millis(LOGIN_TIMEOUT_MS as u64);
-
-/// How one attempt to establish a session failed.
-enum Failure {
-    /// The server was not reachable: try again.
-    Retry,
-    /// The token has expired: try again once the app renews it.
-    TokenExpired(OpError),
-    /// The server refused: trying again would not help.
-    Refused(OpError),
-    /// A logout (or a newer login) started meanwhile.
-    Superseded,
-}
-
-/// How a session was established.
-#[derive(PartialEq, Eq)]
-enum Established {
-    /// The old session is back, with its channels and missed pushes.
-    Resumed,
-    /// A new session: channels and subscriptions must be made again.
-    Fresh,
-}
-
-fn login_failure(e: ErrorReply) -> Failure {
-    let kind =
-        LoginError::from_code(e.code).map(LoginError::kind).unwrap_or(rtm_protocol::ErrorKind::Unknown);
-    let e = OpError { code: e.code, kind, message: e.message };
-    if e.code == LoginError::TOKEN_EXPIRED.code() {
-        Failure::TokenExpired(e)
-    } else {
-        Failure::Refused(e)
-    }
-}
 
 fn jitter(attempt: u32) -> Duration {
     Duration::from_millis(delay_ms(attempt, rand::random::<f64>()) as u64)
@@ -84,30 +51,26 @@ async fn establish(inner: &Arc<Inner>, generation: u64, resume: bool) -> Result<
             resume: secret,
             last_seq,
         };
-        match link.request(req, LOGIN_TIMEOUT).await {
-            _ if superseded() => return Err(Failure::Superseded),
-            Ok(Reply::Resumed { .. }) => return Ok(Established::Resumed),
-            // The session is gone: log in anew on this same link.
-            Err(RequestError::Refused(e)) if e.code == LoginError::REJECTED.code() => {}
-            Err(RequestError::Refused(e)) => return Err(login_failure(e)),
-            Ok(_) | Err(RequestError::Timeout | RequestError::LinkLost) => return Err(Failure::Retry),
+        let reply = link.request(req, LOGIN_TIMEOUT).await;
+        if superseded() {
+            return Err(Failure::Superseded);
+        }
+        match after_resume(reply) {
+            AfterResume::Resumed => return Ok(Established::Resumed),
+            AfterResume::LogInAnew => {} // on this same link
+            AfterResume::Failed(failure) => return Err(failure),
         }
     }
     let req = Request::Login { app_id: inner.app_id.clone(), uid: creds.uid, token: creds.token };
-    match link.request(req, LOGIN_TIMEOUT).await {
-        _ if superseded() => Err(Failure::Superseded),
-        Ok(Reply::LoggedIn { resume, .. }) => {
-            let mut s = inner.lock();
-            s.resume = Some(resume);
-            s.last_seq = 0;
-            Ok(Established::Fresh)
-        }
-        Ok(other) => {
-            Err(Failure::Refused(LoginError::UNKNOWN.err(format!("unexpected login reply {other:?}"))))
-        }
-        Err(RequestError::Refused(e)) => Err(login_failure(e)),
-        Err(RequestError::Timeout | RequestError::LinkLost) => Err(Failure::Retry),
+    let reply = link.request(req, LOGIN_TIMEOUT).await;
+    if superseded() {
+        return Err(Failure::Superseded);
     }
+    let resume = after_login(reply)?;
+    let mut s = inner.lock();
+    s.resume = Some(resume);
+    s.last_seq = 0;
+    Ok(Established::Fresh)
 }
 
 /// `login(uid, token)`: retries an unreachable server within the 12 s budget.

@@ -135,7 +135,9 @@ async fn dropping_every_handle_closes_the_connection() {
     drop((a, a_events, a_room));
     // The server notices the connection is gone: A is in its grace period.
     wait_for(&mut b_events, 5, "A UNREACHABLE", |e| match e {
-        Event::PeersOnlineStatusChanged(states) => (states.get(&a_uid) == Some(&PeerState::UNREACHABLE)).then_some(()),
+        Event::PeersOnlineStatusChanged(states) => {
+            (states.get(&a_uid) == Some(&PeerState::UNREACHABLE)).then_some(())
+        }
         _ => None,
     })
     .await;

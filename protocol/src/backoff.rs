@@ -8,6 +8,7 @@ pub const BASE_MS: f64 = 500.0;
 pub const CAP_MS: f64 = 10_000.0;
 
 /// The wait before retry number `attempt` (0-based); `rand01` is uniform in [0, 1).
+#[inline]
 pub fn delay_ms(attempt: u32, rand01: f64) -> u32 {
     let window = (BASE_MS * 2f64.powi(attempt.min(16) as i32)).min(CAP_MS);
     (window * rand01.clamp(0.0, 1.0)) as u32

@@ -7,8 +7,9 @@
 //!   connection states and reasons.
 //! - [`limits`]: sizes, rates and id rules that both sides enforce.
 //! - [`rate`]: the sliding-window limiter both sides use for those rates.
-//! - [`order`], [`backoff`]: what every client (the browser SDK, the native
-//!   rtm-client) does alike: keep pushes in sequence, space reconnects.
+//! - [`order`], [`backoff`], [`session`]: what every client (the browser SDK,
+//!   the native rtm-client) does alike: keep pushes in sequence, space
+//!   reconnects, read the replies that establish a session.
 //!
 //! This crate has no runtime dependencies beyond serde: it compiles for
 //! `wasm32-unknown-unknown` and natively, and is tested natively.
@@ -23,6 +24,7 @@ pub mod fuzzing;
 pub mod limits;
 pub mod order;
 pub mod rate;
+pub mod session;
 
 pub use codec::{decode, decode_prefix, encode, push_frame, DecodeError};
 pub use codes::{ConnectionChangeReason, ConnectionState, ErrorKind, OpError, PeerState};

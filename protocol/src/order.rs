@@ -19,6 +19,7 @@ pub enum PushOrder {
 
 impl PushOrder {
     /// The verdict for push `seq` after `last` (0: none handled yet).
+    #[inline]
     pub fn check(last: u64, seq: u64) -> PushOrder {
         if seq <= last {
             PushOrder::Seen
