@@ -33,6 +33,8 @@
 #   7 examples  scripts/test-examples.sh: npm pack of pkg/, the example apps (examples/: Vite + TS,
 #               webpack 5, webpack 4, plain pages, Vite's dev server) built and run in Chromium
 #               against their own rtm-servers (last line "examples: N passed, M failed")
+#   8 bench     bench/run.sh --smoke: every benchmark scenario (rtm-server, the raw floor,
+#               Socket.IO, the SDK in Chromium) at a tiny size, checks included; not figures
 # A stage that cannot run (build error, timeout, server down) counts as 1 failed. Each stage's
 # output is shown and kept in .test-out/<stage>.log; the browser stage's harness logs to
 # .test-out/control.log and its server to .test-out/server.log, the e2e stage's to
@@ -56,6 +58,7 @@ T_SDK="${RTM_T_SDK:-900}"          # release SDK build; also bounds the server b
 T_TYPES="${RTM_T_TYPES:-300}"
 T_E2E="${RTM_T_E2E:-600}"
 T_EXAMPLES="${RTM_T_EXAMPLES:-900}"  # includes each example's first npm install
+T_BENCH="${RTM_T_BENCH:-600}"
 export WASM_BINDGEN_TEST_TIMEOUT="${WASM_BINDGEN_TEST_TIMEOUT:-180}"  # per test binary, in-browser
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
 
@@ -185,7 +188,7 @@ start_control() {
 }
 
 # --- 1. native tests ----------------------------------------------------------------------------
-step "stage 1/7: native tests (cargo test --workspace)"
+step "stage 1/8: native tests (cargo test --workspace)"
 libtest_stage native "$T_NATIVE" cargo test --workspace --no-fail-fast
 # rtm-client's public items are all documented, and its docs build without a warning.
 if run_logged docs "$T_NATIVE" env RUSTDOCFLAGS="-D warnings" cargo doc -p rtm-client --no-deps; then
@@ -195,7 +198,7 @@ else
 fi
 
 # --- 2. server ----------------------------------------------------------------------------------
-step "stage 2/7: build rtm-server and start the test harness (tests/harness/control.mjs)"
+step "stage 2/8: build rtm-server and start the test harness (tests/harness/control.mjs)"
 SERVER_BUILT=0 CONTROL_OK=0
 # The echo bot (rtm-client's example) is for the browser suite's native-bot test (POST /bot).
 run_logged server-build "$T_SDK" bash -c 'cargo build -p rtm-server && cargo build -p rtm-client --examples' &&
@@ -203,7 +206,7 @@ run_logged server-build "$T_SDK" bash -c 'cargo build -p rtm-server && cargo bui
 [[ $SERVER_BUILT == 1 ]] && start_control && CONTROL_OK=1
 
 # --- 3. browser tests ---------------------------------------------------------------------------
-step "stage 3/7: browser tests (wasm-pack test --headless --chrome, one run per test target)"
+step "stage 3/8: browser tests (wasm-pack test --headless --chrome, one run per test target)"
 if [[ $CONTROL_OK == 1 ]]; then
   summary_stage browser "$T_BROWSER" env RTM_TEST_URL="$TEST_URL" RTM_TEST_PROXY_URL="$PROXY_URL" \
     RTM_TEST_CONTROL="$CONTROL_URL" bash scripts/test-browser.sh
@@ -214,7 +217,7 @@ fi
 stop_control
 
 # --- 4. cluster tests ---------------------------------------------------------------------------
-step "stage 4/7: cluster tests (scripts/test-cluster.sh: two rtm-server nodes on one Redis)"
+step "stage 4/8: cluster tests (scripts/test-cluster.sh: two rtm-server nodes on one Redis)"
 if [[ $SERVER_BUILT != 1 ]]; then
   broken cluster "rtm-server did not build, see .test-out/server-build.log"
 else
@@ -222,7 +225,7 @@ else
 fi
 
 # --- 5. release SDK + TypeScript check ----------------------------------------------------------
-step "stage 5/7: release SDK build and TypeScript check"
+step "stage 5/8: release SDK build and TypeScript check"
 SDK_OK=0
 if run_logged sdk-build "$T_SDK" bash scripts/build-sdk.sh; then
   SDK_OK=1; record sdk-build 1 0
@@ -252,7 +255,7 @@ else
 fi
 
 # --- 6. Playwright end-to-end -------------------------------------------------------------------
-step "stage 6/7: end-to-end tests (node tests/e2e/run.mjs)"
+step "stage 6/8: end-to-end tests (node tests/e2e/run.mjs)"
 if [[ ! -f tests/e2e/run.mjs ]]; then
   skipped e2e "tests/e2e/run.mjs does not exist"
 elif [[ $SDK_OK != 1 ]]; then
@@ -269,11 +272,19 @@ else
 fi
 
 # --- 7. example apps ----------------------------------------------------------------------------
-step "stage 7/7: example apps (scripts/test-examples.sh)"
+step "stage 7/8: example apps (scripts/test-examples.sh)"
 if [[ $SDK_OK != 1 ]]; then
   broken examples "needs the SDK build"
 else
   summary_stage examples "$T_EXAMPLES" bash scripts/test-examples.sh
+fi
+
+# --- 8. benchmark smoke -------------------------------------------------------------------------
+step "stage 8/8: benchmark smoke (bash bench/run.sh --smoke: every scenario at a tiny size)"
+if [[ $SDK_OK != 1 ]]; then
+  broken bench "needs the SDK build"
+else
+  summary_stage bench "$T_BENCH" bash bench/run.sh --smoke
 fi
 
 # --- summary ------------------------------------------------------------------------------------

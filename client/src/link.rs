@@ -66,7 +66,9 @@ impl Link {
         let mut req = url.into_client_request().map_err(|e| format!("{url} is not a WebSocket URL: {e}"))?;
         let protocol = rtm_protocol::SUBPROTOCOL.parse().expect("a valid header value");
         req.headers_mut().insert("Sec-WebSocket-Protocol", protocol);
-        let (ws, _) = match tokio::time::timeout(timeout, tokio_tungstenite::connect_async(req)).await {
+        // `true`: no Nagle delay; requests are small and latency matters.
+        let connect = tokio_tungstenite::connect_async_with_config(req, None, true);
+        let (ws, _) = match tokio::time::timeout(timeout, connect).await {
             Ok(Ok(conn)) => conn,
             Ok(Err(e)) => return Err(format!("could not connect to {url}: {e}")),
             Err(_) => return Err(format!("could not connect to {url} within {timeout:?}")),

@@ -58,6 +58,10 @@ async fn readyz(State(state): State<AppState>) -> Response {
 /// anything larger is cut off by the WebSocket layer before it is buffered.
 const HARD_FRAME_CAP: usize = 1 << 20;
 
+/// What each connection reads into at first; it grows for a larger frame.
+/// tungstenite's default (128 KiB) made an idle connection cost ~150 KB.
+const READ_BUFFER: usize = 4 * 1024;
+
 async fn upgrade(
     State(state): State<AppState>,
     ConnectInfo(PeerAddr(peer)): ConnectInfo<PeerAddr>,
@@ -90,6 +94,7 @@ async fn upgrade(
     // Keep our own check (MAX_FRAME_BYTES) below the transport's hard cap so
     // oversized frames get a reasoned close instead of a torn connection.
     const { assert!(MAX_FRAME_BYTES < HARD_FRAME_CAP) };
+    let ws = ws.read_buffer_size(READ_BUFFER);
     ws.max_message_size(HARD_FRAME_CAP).max_frame_size(HARD_FRAME_CAP).on_upgrade(move |socket| async move {
         crate::connection::serve(socket, state.services, state.shutdown).await;
         drop(permit);

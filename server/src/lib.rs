@@ -143,7 +143,14 @@ impl Server {
                 let listener = tls::TlsListener::new(self.listener, tls)?;
                 serve::serve(listener, app, header_timeout, shutdown).await
             }
-            None => serve::serve(self.listener, app, header_timeout, shutdown).await,
+            None => {
+                use axum::serve::ListenerExt;
+                // Pushes are small and latency matters: no Nagle delay.
+                let listener = self.listener.tap_io(|tcp| {
+                    let _ = tcp.set_nodelay(true);
+                });
+                serve::serve(listener, app, header_timeout, shutdown).await
+            }
         }
         // Upgraded sockets outlive the HTTP server: wait (briefly) until every
         // connection has sent its close frame and released its slot.

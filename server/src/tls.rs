@@ -118,6 +118,8 @@ async fn accept_loop(
             conn = Listener::accept(&mut tcp) => conn,
             () = tx.closed() => return,
         };
+        // Pushes are small and latency matters: no Nagle delay.
+        let _ = stream.set_nodelay(true);
         let (acceptor, tx) = (acceptor.clone(), tx.clone());
         tokio::spawn(async move {
             match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await {
