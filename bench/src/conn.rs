@@ -134,8 +134,10 @@ struct Waiting {
 
 impl RawConn {
     async fn login(url: &str, uid: &str) -> Result<RawConn> {
-        // As rtm-client: no Nagle delay.
-        let connect = tokio_tungstenite::connect_async_with_config(url, None, true);
+        // As rtm-client: no Nagle delay, a 16 KiB read buffer.
+        let config =
+            tokio_tungstenite::tungstenite::protocol::WebSocketConfig::default().read_buffer_size(16 * 1024);
+        let connect = tokio_tungstenite::connect_async_with_config(url, Some(config), true);
         let (ws, _) = connect.await.with_context(|| format!("connect {url}"))?;
         let (mut sink, mut stream) = ws.split();
         let (out, mut out_rx) = mpsc::unbounded_channel::<Message>();

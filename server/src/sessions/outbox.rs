@@ -71,7 +71,7 @@ impl Outbox {
     /// came after a dropped one would reach the client after a gap in the
     /// numbering, and the client would resume past what it never got.
     pub fn send(&self, item: Outbound) -> bool {
-        if self.kill.borrow().is_some() {
+        if self.meter.ending() {
             return false;
         }
         if let Err(why) = self.meter.admit(&item) {
@@ -93,6 +93,9 @@ impl Outbox {
 
     /// Ends the connection with this close code and reason; the first reason wins.
     pub fn close(&self, code: u16, reason: &str) {
+        // Before the reason is published: a push racing this close is either
+        // queued ahead of it or refused, never queued after it.
+        self.meter.end();
         self.kill.send_if_modified(|cur| {
             if cur.is_some() {
                 return false;

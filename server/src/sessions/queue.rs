@@ -12,8 +12,8 @@
 
 use bytes::Bytes;
 use rtm_protocol::{encode, ErrorReply, Reply, ServerFrame};
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
 
@@ -69,8 +69,14 @@ pub(super) struct Meter {
     replays: AtomicUsize,
     budget: usize,
     patience: Duration,
-    /// When the queue last went over its budget; `None` while within it.
-    over_since: Mutex<Option<Instant>>,
+    /// When the queue last went over its budget, in nanoseconds after
+    /// `epoch` plus one; 0 while within it. An atomic, not a lock: the
+    /// writer clears it with every item it takes, on the fan-out hot path.
+    over_since: AtomicU64,
+    epoch: Instant,
+    /// The connection is ending: nothing more is queued (see `Outbox::send`).
+    /// Here rather than read from the kill switch's lock on every push.
+    ending: AtomicBool,
 }
 
 impl Meter {
@@ -80,7 +86,9 @@ impl Meter {
             replays: AtomicUsize::new(0),
             budget,
             patience,
-            over_since: Mutex::new(None),
+            over_since: AtomicU64::new(0),
+            epoch: Instant::now(),
+            ending: AtomicBool::new(false),
         })
     }
 
@@ -99,8 +107,12 @@ impl Meter {
         let refused = if queued > self.budget.saturating_mul(CEILING) {
             Some("outbound queue at twice its byte budget (limits.queue_bytes): the client reads too slowly")
         } else {
-            let start = *self.over_since.lock().unwrap().get_or_insert_with(Instant::now);
-            (start.elapsed() >= self.patience).then_some(
+            let now = self.epoch.elapsed().as_nanos() as u64 + 1;
+            let start = match self.over_since.compare_exchange(0, now, Ordering::AcqRel, Ordering::Acquire) {
+                Ok(_) => now,
+                Err(earlier) => earlier,
+            };
+            (Duration::from_nanos(now.saturating_sub(start)) >= self.patience).then_some(
                 "outbound queue over its byte budget (limits.queue_bytes) for limits.write_timeout_secs: \
                  the client reads too slowly",
             )
@@ -121,10 +133,22 @@ impl Meter {
             self.replays.fetch_sub(size, Ordering::AcqRel);
         }
         let left = self.queued.fetch_sub(size, Ordering::AcqRel) - size;
-        if left.saturating_sub(self.replays.load(Ordering::Acquire)) <= self.budget {
+        if left.saturating_sub(self.replays.load(Ordering::Acquire)) <= self.budget
+            && self.over_since.load(Ordering::Relaxed) != 0
+        {
             // Back within budget: the next burst gets the whole patience again.
-            *self.over_since.lock().unwrap() = None;
+            self.over_since.store(0, Ordering::Release);
         }
+    }
+
+    /// Marks the connection as ending; true the first time.
+    pub(super) fn end(&self) -> bool {
+        !self.ending.swap(true, Ordering::AcqRel)
+    }
+
+    /// Whether the connection is ending.
+    pub(super) fn ending(&self) -> bool {
+        self.ending.load(Ordering::Acquire)
     }
 
     /// Bytes queued now.
