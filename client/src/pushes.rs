@@ -13,7 +13,9 @@ impl Handler for Inner {
     fn on_push(&self, link: &Link, seq: u64, push: Push) -> bool {
         let mut s = self.lock();
         if !s.link.as_ref().is_some_and(|l| l.same(link)) {
-            return false; // a link this client has given up
+            // A link this client has given up, and whoever gave it up closes
+            // it (a logout still waits on it for the server's reply).
+            return true;
         }
         match PushOrder::check(s.last_seq, seq) {
             PushOrder::Next => s.last_seq = seq,

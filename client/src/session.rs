@@ -143,16 +143,23 @@ pub(crate) async fn login(inner: Arc<Inner>, uid: &str, token: Option<&str>) -> 
 
 /// `logout()`: returns once the connection is closed.
 pub(crate) async fn logout(inner: Arc<Inner>) -> Result<()> {
+    // The link leaves the client's state before the server closes it: its
+    // end is then no drop to recover from (no RECONNECTING on the way out),
+    // and a reconnect or keepalive in flight sees the new generation.
     let (state, link) = {
-        let s = inner.lock();
-        (s.state, s.link.clone())
+        let mut s = inner.lock();
+        if s.state == State::DISCONNECTED {
+            return Err(LogoutError::USER_NOT_LOGGED_IN.err("not logged in"));
+        }
+        s.generation += 1;
+        (s.state, s.link.take())
     };
-    if state == State::DISCONNECTED {
-        return Err(LogoutError::USER_NOT_LOGGED_IN.err("not logged in"));
-    }
-    if let (State::CONNECTED, Some(link)) = (state, &link) {
-        // Tell the server, which ends the session and closes the socket.
-        let _ = link.request(Request::Logout, Duration::from_secs(3)).await;
+    if let Some(link) = link {
+        if state == State::CONNECTED {
+            // Tell the server, which ends the session and closes the socket.
+            let _ = link.request(Request::Logout, Duration::from_secs(3)).await;
+        }
+        link.close();
     }
     inner.end_session();
     inner.lock().creds = None;
