@@ -75,14 +75,19 @@ pub(crate) async fn write_loop(
     outbox: Outbox,
     stall: Duration,
 ) {
-    let mut batch = Batch { sink: &mut sink, stall, frames: 0, bytes: 0 };
+    let mut batch = Batch { sink: &mut sink, stall, frames: 0, bytes: 0, bounded: false };
     let ended = loop {
         tokio::select! {
             biased;
             item = out.recv() => match item {
                 Some(item) => {
-                    if let Err(stop) = batch.round(item, &mut out).await {
-                        break Err(stop);
+                    // One deadline per round, not per frame: reading the
+                    // clock and arming a timer for every frame of a fan-out
+                    // was a measurable part of its cost.
+                    match tokio::time::timeout(stall, batch.round(item, &mut out)).await {
+                        Ok(Ok(())) => {}
+                        Ok(Err(stop)) => break Err(stop),
+                        Err(_) => break Err(Stop::Stalled),
                     }
                 }
                 None => break Ok(()),
@@ -90,7 +95,10 @@ pub(crate) async fn write_loop(
             _ = kill.changed() => break Ok(()),
         }
     };
-    // Ending: what is still queued (a reply, a Kicked push) goes out first.
+    // Ending: what is still queued (a reply, a Kicked push) goes out first,
+    // each write bounded on its own (the queue may hold a slow client's
+    // megabyte, which goes out as long as it keeps reading).
+    batch.bounded = true;
     let drained = match ended {
         Ok(()) => batch.drain(&mut out).await,
         Err(stop) => Err(stop),
@@ -106,12 +114,15 @@ pub(crate) async fn write_loop(
     let _ = tokio::time::timeout(stall, sink.close(reason)).await;
 }
 
-/// Frames fed to a sink since its last flush; every sink call bounded by `stall`.
+/// Frames fed to a sink since its last flush. A round runs under one
+/// deadline (`write_loop`); while draining, each sink call is bounded by
+/// `stall` on its own.
 struct Batch<'a, S> {
     sink: &'a mut S,
     stall: Duration,
     frames: usize,
     bytes: usize,
+    bounded: bool,
 }
 
 impl<S: FrameSink> Batch<'_, S> {
@@ -152,7 +163,7 @@ impl<S: FrameSink> Batch<'_, S> {
     async fn feed(&mut self, frame: Bytes) -> Result<(), Stop> {
         self.frames += 1;
         self.bytes += frame.len();
-        bounded(self.stall, self.sink.feed(frame)).await?;
+        self.call(|sink| sink.feed(frame)).await?;
         if self.is_full() {
             self.flush().await?;
         }
@@ -169,16 +180,29 @@ impl<S: FrameSink> Batch<'_, S> {
         }
         self.frames = 0;
         self.bytes = 0;
-        bounded(self.stall, self.sink.flush()).await
+        self.call(|sink| sink.flush()).await
     }
-}
 
-/// One sink call, given at most `stall`.
-async fn bounded(stall: Duration, call: impl Future<Output = bool>) -> Result<(), Stop> {
-    match tokio::time::timeout(stall, call).await {
-        Ok(true) => Ok(()),
-        Ok(false) => Err(Stop::Gone),
-        Err(_) => Err(Stop::Stalled),
+    /// One sink call, bounded by `stall` while draining.
+    async fn call<'s, F: Future<Output = bool>>(
+        &'s mut self,
+        call: impl FnOnce(&'s mut S) -> F,
+    ) -> Result<(), Stop> {
+        let (bounded, stall) = (self.bounded, self.stall);
+        let done = call(self.sink);
+        let ok = if bounded {
+            match tokio::time::timeout(stall, done).await {
+                Ok(ok) => ok,
+                Err(_) => return Err(Stop::Stalled),
+            }
+        } else {
+            done.await
+        };
+        if ok {
+            Ok(())
+        } else {
+            Err(Stop::Gone)
+        }
     }
 }
 

@@ -260,19 +260,29 @@ impl Lifecycle {
 
 /// Logins per user, within `[limits] logins_per_user_per_sec`.
 #[derive(Default)]
-struct LoginRate(std::sync::Mutex<HashMap<(String, String), RateWindow>>);
+struct LoginRate(std::sync::Mutex<LoginWindows>);
+
+#[derive(Default)]
+struct LoginWindows {
+    users: HashMap<(String, String), RateWindow>,
+    /// The size at which the table is next swept.
+    sweep_at: usize,
+}
 
 impl LoginRate {
     /// Counts a login of `uid`; false when it is one too many.
     fn try_hit(&self, app: &str, uid: &str, per_sec: u32) -> bool {
         let now = now_ms();
-        let mut users = self.0.lock().unwrap();
+        let mut t = self.0.lock().unwrap();
         // Users whose window emptied are forgotten, so a flood of distinct
-        // uids keeps at most a second's worth of entries.
-        if users.len() >= 1024 {
-            users.retain(|_, window| !window.is_empty_at(now));
+        // uids keeps about a second's worth of entries. The sweep runs when
+        // the table has doubled since the last one: sweeping at every login
+        // past a fixed size made a burst of logins quadratic.
+        if t.users.len() >= t.sweep_at.max(1024) {
+            t.users.retain(|_, window| !window.is_empty_at(now));
+            t.sweep_at = t.users.len() * 2;
         }
         let key = (app.to_owned(), uid.to_owned());
-        users.entry(key).or_insert_with(|| RateWindow::new(per_sec, 1_000)).try_hit(now)
+        t.users.entry(key).or_insert_with(|| RateWindow::new(per_sec, 1_000)).try_hit(now)
     }
 }
