@@ -58,9 +58,12 @@ async fn readyz(State(state): State<AppState>) -> Response {
 /// anything larger is cut off by the WebSocket layer before it is buffered.
 const HARD_FRAME_CAP: usize = 1 << 20;
 
-/// What each connection reads into at first; it grows for a larger frame.
-/// tungstenite's default (128 KiB) made an idle connection cost ~150 KB.
-const READ_BUFFER: usize = 4 * 1024;
+/// What each connection reads into, per read; a larger frame grows the
+/// buffer to fit it. Requests are small (a channel message is ~150 bytes)
+/// and rate-limited, so 1 KiB takes most in one read, while an idle
+/// connection costs 1 KiB instead of tungstenite's default 128 KiB (which
+/// made ~139 KB per idle connection; 4 KiB made ~18 KB, 1 KiB ~15 KB).
+const READ_BUFFER: usize = 1024;
 
 async fn upgrade(
     State(state): State<AppState>,

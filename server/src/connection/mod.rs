@@ -55,18 +55,21 @@ pub async fn serve(socket: WebSocket, services: Arc<Services>, mut shutdown: wat
                 None | Some(Ok(Message::Close(_))) => break,
                 Some(Ok(Message::Binary(bytes))) => {
                     if let Some(entry) = relay.take() {
-                        relay = entry.check(&outbox).await;
+                        relay = Box::pin(entry.check(&outbox)).await;
                     }
                     if relay.is_none() && !conn.is_logged_in() {
                         relay = relay::Entry::open(&services.node, &outbox, &bytes);
                     }
                     match relay.as_mut() {
                         Some(entry) => {
-                            if !entry.forward(Some(&bytes)).await {
+                            if !Box::pin(entry.forward(Some(&bytes))).await {
                                 conn.close(close::GOING_AWAY, "lost the server that holds this session; reconnect");
                             }
                         }
-                        None => conn.on_frame(&bytes).await,
+                        // Boxed: a request's handling is a large future, and
+                        // inline it would be part of every idle connection's
+                        // memory (this loop's state), not only while it runs.
+                        None => Box::pin(conn.on_frame(&bytes)).await,
                     }
                 }
                 Some(Ok(Message::Text(_))) => conn.close(
@@ -85,7 +88,7 @@ pub async fn serve(socket: WebSocket, services: Arc<Services>, mut shutdown: wat
             },
             _ = check_relay.tick(), if relay.is_some() => {
                 if let Some(entry) = relay.take() {
-                    relay = entry.check(&outbox).await;
+                    relay = Box::pin(entry.check(&outbox)).await;
                 }
             }
             _ = &mut login_deadline, if !conn.is_logged_in() && relay.is_none() => {
@@ -97,9 +100,9 @@ pub async fn serve(socket: WebSocket, services: Arc<Services>, mut shutdown: wat
         }
     }
     if let Some(entry) = relay.take() {
-        entry.end().await;
+        Box::pin(entry.end()).await;
     }
-    finish(&mut conn, &services, writer).await;
+    Box::pin(finish(&mut conn, &services, writer)).await;
     // The closing handshake: read (and drop) what the client still sends until
     // it answers our close frame. Dropping a socket with frames unread resets
     // it, and a reset can destroy the close frame and a Kicked push in flight.
