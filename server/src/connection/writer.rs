@@ -135,13 +135,16 @@ impl<S: FrameSink> Batch<'_, S> {
                 Err(_) => break,
             }
         }
-        self.flush().await
+        self.flush().await?;
+        out.settle();
+        Ok(())
     }
 
     /// Writes everything queued, flushing as the caps say.
     async fn drain(&mut self, out: &mut Queued) -> Result<(), Stop> {
         while let Ok(item) = out.try_recv() {
             self.item(item).await?;
+            out.settle();
         }
         self.flush().await
     }

@@ -131,6 +131,7 @@ mod tests {
             assert!(matches!(rx.try_recv(), Ok(Outbound::Push { seq: s, .. }) if s == seq));
         }
         assert!(rx.try_recv().is_err());
+        rx.settle();
         assert_eq!(rx.bytes(), 0, "what the writer took left the count");
     }
 }

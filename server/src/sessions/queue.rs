@@ -132,6 +132,11 @@ impl Meter {
         if matches!(item, Outbound::Replay(_)) {
             self.replays.fetch_sub(size, Ordering::AcqRel);
         }
+        self.release_bytes(size);
+    }
+
+    /// `size` bytes of items (not replays) left the queue.
+    fn release_bytes(&self, size: usize) {
         let left = self.queued.fetch_sub(size, Ordering::AcqRel) - size;
         if left.saturating_sub(self.replays.load(Ordering::Acquire)) <= self.budget
             && self.over_since.load(Ordering::Relaxed) != 0
@@ -161,25 +166,45 @@ impl Meter {
 pub struct Queued {
     rx: mpsc::UnboundedReceiver<Outbound>,
     meter: Arc<Meter>,
+    /// Bytes taken since the last [`Queued::settle`], still counted.
+    taken: usize,
 }
 
 impl Queued {
     pub(super) fn new(rx: mpsc::UnboundedReceiver<Outbound>, meter: Arc<Meter>) -> Queued {
-        Queued { rx, meter }
+        Queued { rx, meter, taken: 0 }
     }
 
-    /// The next item; `None` when every producer is gone.
+    /// The next item; `None` when every producer is gone. Its bytes stay
+    /// counted until [`Queued::settle`].
     pub async fn recv(&mut self) -> Option<Outbound> {
         let item = self.rx.recv().await?;
-        self.meter.release(&item);
+        self.take(&item);
         Some(item)
     }
 
-    /// The next item if one is queued.
+    /// The next item if one is queued (counted until [`Queued::settle`]).
     pub fn try_recv(&mut self) -> Result<Outbound, TryRecvError> {
         let item = self.rx.try_recv()?;
-        self.meter.release(&item);
+        self.take(&item);
         Ok(item)
+    }
+
+    fn take(&mut self, item: &Outbound) {
+        match item {
+            Outbound::Replay(_) => self.meter.release(item),
+            _ => self.taken += item.size(),
+        }
+    }
+
+    /// What was taken since the last call leaves the count. The writer
+    /// settles once per round of writes: settling every item moved the
+    /// count's cache line between the pushing core and the writing core at
+    /// every delivery of a fan-out.
+    pub fn settle(&mut self) {
+        if self.taken > 0 {
+            self.meter.release_bytes(std::mem::take(&mut self.taken));
+        }
     }
 
     /// Bytes queued now.
