@@ -117,6 +117,33 @@ impl Conn {
     }
 }
 
+/// Logs `n` users in (100 at a time) and has each join `room`.
+pub async fn members(
+    server: Server,
+    url: &str,
+    prefix: &str,
+    n: usize,
+    room: Option<&str>,
+) -> Result<Vec<Conn>> {
+    let mut conns = Vec::with_capacity(n);
+    for batch in (0..n).collect::<Vec<_>>().chunks(100) {
+        let logins = batch.iter().map(|i| {
+            let (url, uid, room) = (url.to_owned(), format!("{prefix}{i}"), room.map(str::to_owned));
+            tokio::spawn(async move {
+                let conn = Conn::login(server, &url, &uid).await?;
+                if let Some(room) = room {
+                    conn.join(&room).await?;
+                }
+                anyhow::Ok(conn)
+            })
+        });
+        for conn in futures_util::future::join_all(logins).await {
+            conns.push(conn??);
+        }
+    }
+    Ok(conns)
+}
+
 /// A user of the raw server.
 pub struct RawConn {
     out: mpsc::UnboundedSender<Message>,

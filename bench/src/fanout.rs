@@ -3,7 +3,7 @@
 //! message exactly once. Figures: deliveries per second, the time for one
 //! message to reach all members (p50, p99), the server's CPU per delivery.
 
-use crate::conn::{Conn, Server};
+use crate::conn::{members, Server};
 use crate::procs::ServerProcess;
 use crate::stats::{percentile, round3, Record};
 use anyhow::Result;
@@ -36,33 +36,6 @@ fn message(sender: usize, n: usize, sent_us: u64) -> String {
 fn parse(text: &str) -> Option<(usize, usize, u64)> {
     let mut parts = text.splitn(4, ':');
     Some((parts.next()?.parse().ok()?, parts.next()?.parse().ok()?, parts.next()?.parse().ok()?))
-}
-
-/// Logs `n` users in (100 at a time) and has each join `room`.
-pub async fn members(
-    server: Server,
-    url: &str,
-    prefix: &str,
-    n: usize,
-    room: Option<&str>,
-) -> Result<Vec<Conn>> {
-    let mut conns = Vec::with_capacity(n);
-    for batch in (0..n).collect::<Vec<_>>().chunks(100) {
-        let logins = batch.iter().map(|i| {
-            let (url, uid, room) = (url.to_owned(), format!("{prefix}{i}"), room.map(str::to_owned));
-            tokio::spawn(async move {
-                let conn = Conn::login(server, &url, &uid).await?;
-                if let Some(room) = room {
-                    conn.join(&room).await?;
-                }
-                anyhow::Ok(conn)
-            })
-        });
-        for conn in futures_util::future::join_all(logins).await {
-            conns.push(conn??);
-        }
-    }
-    Ok(conns)
 }
 
 /// One run of `shape` against a fresh `server`.

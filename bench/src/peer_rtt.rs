@@ -5,8 +5,7 @@
 //! Saturation is what the server achieves with every sender at that most;
 //! then the round trip at 50% and 90% of it.
 
-use crate::conn::{Conn, Server};
-use crate::fanout::members;
+use crate::conn::{members, Conn, Server};
 use crate::procs::ServerProcess;
 use crate::stats::{percentile, round3, Record};
 use anyhow::Result;

@@ -2,8 +2,7 @@
 //! per idle logged-in connection, and connect-login-join-logout cycles per
 //! second with the server's memory before and after.
 
-use crate::conn::{Conn, Server};
-use crate::fanout::members;
+use crate::conn::{members, Conn, Server};
 use crate::procs::ServerProcess;
 use crate::stats::{round3, Record};
 use anyhow::Result;

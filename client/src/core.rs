@@ -8,8 +8,10 @@
 //! and stops, so a logout always wins over what was in flight.
 
 use crate::error::{Family, RequestError, Result};
-use crate::event::{Event, LocalInvitationEvent, RemoteInvitationEvent, Router};
-use crate::invitation::{Host, LocalInvitation, RemoteInvitation, Sent};
+use crate::event::{Event, Router};
+use crate::invitation::{
+    Host, LocalInvitation, LocalInvitationEvent, RemoteInvitation, RemoteInvitationEvent, Sent,
+};
 use crate::link::Link;
 use rtm_protocol::rate::Budgets;
 use rtm_protocol::{ConnectionChangeReason as Reason, ConnectionState as State, Reply, Request};

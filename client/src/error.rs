@@ -87,11 +87,6 @@ family!(SUBSCRIBE: PeerSubscriptionStatusError, lost FAILURE, timeout TIMEOUT);
 family!(RENEW: RenewTokenError, lost FAILURE, timeout FAILURE);
 family!(ATTRS: AttributeOperationError, lost FAILURE, timeout TIMEOUT);
 
-/// An invitation call made at the wrong point of its life (thrown in the web SDK).
-pub(crate) fn invitation(code: InvitationApiCallError, message: &str) -> Error {
-    code.err(message)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -10,7 +10,7 @@
 //! event is a value moved into a queue, never a task; a bot that holds a
 //! stream and stops reading it grows only its own queue.
 
-use crate::invitation::{LocalInvitation, RemoteInvitation};
+use crate::invitation::{LocalInvitation, LocalInvitationEvent, RemoteInvitation, RemoteInvitationEvent};
 use rtm_protocol::{ChannelAttr, ConnectionChangeReason, ConnectionState, Payload, PeerState};
 use std::collections::HashMap;
 use std::pin::Pin;
@@ -56,36 +56,6 @@ pub enum Event {
     RemoteInvitation(RemoteInvitation, RemoteInvitationEvent),
     /// A channel event, when the channel has no stream of its own.
     Channel(ChannelEvent),
-}
-
-/// The events of a [`LocalInvitation`] (the caller's side).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum LocalInvitationEvent {
-    /// `LocalInvitationReceivedByPeer`.
-    ReceivedByPeer,
-    /// `LocalInvitationAccepted(response)`.
-    Accepted(String),
-    /// `LocalInvitationRefused(response)`.
-    Refused(String),
-    /// `LocalInvitationCanceled`.
-    Canceled,
-    /// `LocalInvitationFailure(reason)`: `PEER_OFFLINE`, `PEER_NO_RESPONSE`,
-    /// `INVITATION_EXPIRE`, `NOT_LOGGEDIN`, `UNKNOWN`.
-    Failure(String),
-}
-
-/// The events of a [`RemoteInvitation`] (the callee's side).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum RemoteInvitationEvent {
-    /// `RemoteInvitationAccepted`: the caller has the acceptance.
-    Accepted,
-    /// `RemoteInvitationRefused`.
-    Refused,
-    /// `RemoteInvitationCanceled(content)`: the caller gave up.
-    Canceled(String),
-    /// `RemoteInvitationFailure(reason)`: `ACCEPT_FAILURE`, `INVITATION_EXPIRE`,
-    /// `PEER_OFFLINE`, `UNKNOWN`.
-    Failure(String),
 }
 
 /// What an `RtmChannel` emits.

@@ -4,10 +4,10 @@
 //! SDK's states, events and misuse codes (`InvitationApiCallError`).
 //!
 //! An invitation reaches its client through [`Host`] (implemented by the
-//! client's core), so this module needs nothing above it.
+//! client's core), and its events are defined here, so this module needs
+//! nothing above it (`event.rs` only names them in `Event`).
 
-use crate::error::{invitation as misuse, Result};
-use crate::event::{LocalInvitationEvent, RemoteInvitationEvent};
+use crate::error::Result;
 use rtm_protocol::codes::InvitationApiCallError as Misuse;
 use rtm_protocol::limits::MAX_INVITATION_BYTES;
 use rtm_protocol::{InvitationUpdate, Reply, Request};
@@ -82,6 +82,36 @@ impl HostRef {
     }
 }
 
+/// The events of a [`LocalInvitation`] (the caller's side).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LocalInvitationEvent {
+    /// `LocalInvitationReceivedByPeer`.
+    ReceivedByPeer,
+    /// `LocalInvitationAccepted(response)`.
+    Accepted(String),
+    /// `LocalInvitationRefused(response)`.
+    Refused(String),
+    /// `LocalInvitationCanceled`.
+    Canceled,
+    /// `LocalInvitationFailure(reason)`: `PEER_OFFLINE`, `PEER_NO_RESPONSE`,
+    /// `INVITATION_EXPIRE`, `NOT_LOGGEDIN`, `UNKNOWN`.
+    Failure(String),
+}
+
+/// The events of a [`RemoteInvitation`] (the callee's side).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RemoteInvitationEvent {
+    /// `RemoteInvitationAccepted`: the caller has the acceptance.
+    Accepted,
+    /// `RemoteInvitationRefused`.
+    Refused,
+    /// `RemoteInvitationCanceled(content)`: the caller gave up.
+    Canceled(String),
+    /// `RemoteInvitationFailure(reason)`: `ACCEPT_FAILURE`, `INVITATION_EXPIRE`,
+    /// `PEER_OFFLINE`, `UNKNOWN`.
+    Failure(String),
+}
+
 /// `LocalInvitationState`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[allow(non_camel_case_types, missing_docs)]
@@ -109,10 +139,7 @@ pub enum RemoteInvitationState {
 
 fn check_size(what: &str, text: &str) -> Result<()> {
     if text.len() > MAX_INVITATION_BYTES {
-        return Err(misuse(
-            Misuse::INVALID_ARGUMENT,
-            &format!("the {what} is over {MAX_INVITATION_BYTES} bytes"),
-        ));
+        return Err(Misuse::INVALID_ARGUMENT.err(format!("the {what} is over {MAX_INVITATION_BYTES} bytes")));
     }
     Ok(())
 }
@@ -224,9 +251,9 @@ impl LocalInvitation {
             match d.state {
                 LocalInvitationState::IDLE => {}
                 LocalInvitationState::SENT_TO_REMOTE | LocalInvitationState::RECEIVED_BY_REMOTE => {
-                    return Err(misuse(Misuse::ALREADY_SENT, "send() was already called"))
+                    return Err(Misuse::ALREADY_SENT.err("send() was already called"))
                 }
-                _ => return Err(misuse(Misuse::ALREADY_END, "the invitation has ended")),
+                _ => return Err(Misuse::ALREADY_END.err("the invitation has ended")),
             }
             check_size("content", &d.content)?;
             if self.host.connected() {
@@ -273,10 +300,10 @@ impl LocalInvitation {
             let mut d = self.data();
             match d.state {
                 LocalInvitationState::IDLE => {
-                    return Err(misuse(Misuse::NOT_STARTED, "send() the invitation before canceling it"))
+                    return Err(Misuse::NOT_STARTED.err("send() the invitation before canceling it"))
                 }
                 LocalInvitationState::SENT_TO_REMOTE | LocalInvitationState::RECEIVED_BY_REMOTE => {}
-                _ => return Err(misuse(Misuse::ALREADY_END, "the invitation has ended")),
+                _ => return Err(Misuse::ALREADY_END.err("the invitation has ended")),
             }
             if std::mem::replace(&mut d.cancel_asked, true) {
                 return Ok(());
@@ -446,9 +473,9 @@ impl RemoteInvitation {
             match d.state {
                 RemoteInvitationState::INVITATION_RECEIVED => {}
                 RemoteInvitationState::ACCEPT_SENT_TO_LOCAL | RemoteInvitationState::ACCEPTED => {
-                    return Err(misuse(Misuse::ALREADY_ACCEPT, "the invitation was already accepted"))
+                    return Err(Misuse::ALREADY_ACCEPT.err("the invitation was already accepted"))
                 }
-                _ => return Err(misuse(Misuse::ALREADY_END, "the invitation has ended")),
+                _ => return Err(Misuse::ALREADY_END.err("the invitation has ended")),
             }
             check_size("response", &d.response)?;
             d.state = if accept {

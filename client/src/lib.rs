@@ -60,6 +60,9 @@ pub use attributes::ChannelAttributeOptions;
 pub use channel::Channel;
 pub use client::{Client, PeerSendResult, SendMessageOptions};
 pub use error::{Error, Result};
-pub use event::{ChannelEvent, Event, Events, LocalInvitationEvent, Message, RemoteInvitationEvent};
-pub use invitation::{LocalInvitation, LocalInvitationState, RemoteInvitation, RemoteInvitationState};
+pub use event::{ChannelEvent, Event, Events, Message};
+pub use invitation::{
+    LocalInvitation, LocalInvitationEvent, LocalInvitationState, RemoteInvitation, RemoteInvitationEvent,
+    RemoteInvitationState,
+};
 pub use rtm_protocol::{ChannelAttr, ConnectionChangeReason, ConnectionState, ErrorKind, PeerState};

@@ -24,7 +24,6 @@ impl Handler for Inner {
             // ones replayed; handling this one would skip them for good.
             PushOrder::Gap => return false,
         }
-        let channel = |event: ChannelEvent| Some(event);
         let routed = match push {
             Push::PeerMessage { delivery, from, payload, ts, offline } => {
                 // Acknowledged as it is queued for the app: the app has it.
@@ -38,18 +37,16 @@ impl Handler for Inner {
                 None
             }
             Push::ChannelMessage { channel: id, from, payload, ts } => {
-                channel(ChannelEvent::Message { channel: id, from, message: payload, server_received_ts: ts })
+                Some(ChannelEvent::Message { channel: id, from, message: payload, server_received_ts: ts })
             }
-            Push::MemberJoined { channel: id, uid } => {
-                channel(ChannelEvent::MemberJoined { channel: id, uid })
-            }
-            Push::MemberLeft { channel: id, uid } => channel(ChannelEvent::MemberLeft { channel: id, uid }),
+            Push::MemberJoined { channel: id, uid } => Some(ChannelEvent::MemberJoined { channel: id, uid }),
+            Push::MemberLeft { channel: id, uid } => Some(ChannelEvent::MemberLeft { channel: id, uid }),
             Push::MemberCount { channel: id, count } => {
-                channel(ChannelEvent::MemberCountUpdated { channel: id, count })
+                Some(ChannelEvent::MemberCountUpdated { channel: id, count })
             }
             Push::ChannelAttrs { channel: id, attrs } => {
                 let attributes = attrs.into_iter().map(|a| (a.key.clone(), a)).collect();
-                channel(ChannelEvent::AttributesUpdated { channel: id, attributes })
+                Some(ChannelEvent::AttributesUpdated { channel: id, attributes })
             }
             Push::PeerState { uid, state } => {
                 s.router.emit(Event::PeersOnlineStatusChanged(HashMap::from([(uid, state)])));
