@@ -61,6 +61,9 @@ T_EXAMPLES="${RTM_T_EXAMPLES:-900}"  # includes each example's first npm install
 T_BENCH="${RTM_T_BENCH:-600}"
 export WASM_BINDGEN_TEST_TIMEOUT="${WASM_BINDGEN_TEST_TIMEOUT:-180}"  # per test binary, in-browser
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
+# CI builds everything once from a clean checkout: incremental caches would only double the disk
+# the build needs (~2x target/debug), and disk is what ran out.
+export CARGO_INCREMENTAL="${CARGO_INCREMENTAL:-0}"
 
 PASS=0 FAIL=0 BROKEN=0
 RESULTS=()

@@ -21,9 +21,13 @@ export WASM_BINDGEN_TEST_WEBDRIVER_JSON="${WASM_BINDGEN_TEST_WEBDRIVER_JSON:-$RO
 
 HARNESS_PID=""
 SUITE_OUT="$(mktemp)"
+# chromedriver makes each session's Chromium profile (~20 MB) in $TMPDIR and leaves it behind when
+# wasm-pack's runner ends without closing the session: a run leaked ~15 of them into /tmp. Each
+# suite gets this scratch directory as TMPDIR instead, emptied after every target.
+BROWSER_TMP="$(mktemp -d)"
 # shellcheck disable=SC2317  # invoked by trap
 suites_cleanup() {
-  rm -f "$SUITE_OUT"
+  rm -rf "$SUITE_OUT" "$BROWSER_TMP"
   if [[ -n "$HARNESS_PID" ]]; then kill -TERM "$HARNESS_PID" 2>/dev/null || true; wait "$HARNESS_PID" 2>/dev/null || true; fi
 }
 trap suites_cleanup EXIT
@@ -74,8 +78,9 @@ run_suites() {
     echo "==> wasm-pack test --headless --chrome $t  (${SUITE_ENV:-})"
     rc=0 started=$SECONDS
     # --mode no-install: use the wasm-bindgen / chromedriver already installed, never download.
-    wasm-pack test --mode no-install --headless --chrome --chromedriver "$CHROMEDRIVER" "$t" "${extra[@]}" \
-      2>&1 | tee "$SUITE_OUT" || rc=$?
+    TMPDIR="$BROWSER_TMP" wasm-pack test --mode no-install --headless --chrome --chromedriver "$CHROMEDRIVER" \
+      "$t" "${extra[@]}" 2>&1 | tee "$SUITE_OUT" || rc=$?
+    find "$BROWSER_TMP" -mindepth 1 -delete 2>/dev/null || true
     read -r p f < <(sed -E 's/\x1b\[[0-9;]*[A-Za-z]//g' "$SUITE_OUT" \
       | sed -nE 's/.*test result: [A-Za-z]+\. ([0-9]+) passed; ([0-9]+) failed.*/\1 \2/p' \
       | awk '{ p += $1; f += $2 } END { printf "%d %d\n", p, f }')
