@@ -166,6 +166,14 @@ for (const name of BUNDLED) {
   if (step.ok && !existsSync(join(dir, 'dist', 'index.html'))) step = { ok: false, detail: 'no dist/index.html' };
   check(`${name} build`, step.ok, step.ok ? `${stale ? 'npm install + ' : ''}npm run build in ${secs} s` : step.detail);
   built[name] = step.ok;
+  if (name === 'webpack4' && step.ok) {
+    // What makes it a test of the global regeneratorRuntime: Babel compiled the app's async code
+    // into calls to it, and the app imports no runtime of its own.
+    const main = readFileSync(join(dir, 'dist', 'main.js'), 'utf8');
+    const calls = (main.match(/regeneratorRuntime\.(mark|wrap)\(/g) || []).length;
+    check('webpack4 uses the global regeneratorRuntime', calls > 0,
+      calls > 0 ? `${calls} calls in dist/main.js` : 'Babel emitted no regeneratorRuntime calls: the check would prove nothing');
+  }
 }
 
 // The plain pages: the packed package at examples/plain/pkg (gitignored).

@@ -8,6 +8,7 @@
 // Vite's dev server, Rollup, esbuild, a plain <script type="module">).
 // docs/benchmarks.md compares this with the alternatives.
 import { inflateSync } from 'fflate';
+import './regenerator.js';
 import { initSync, agoraRtm } from './rtm_wasm.js';
 // Generated at build time: WASM (base64 of the raw DEFLATE stream), SIZE (the wasm's length).
 import { WASM, SIZE } from 'rtm-wasm:wasm';

@@ -3,7 +3,7 @@
 
 use crate::client::promise;
 use crate::core::Core;
-use crate::emitter::{emitter_methods, Emitter};
+use crate::emitter::Emitter;
 use crate::errors::{self, Family};
 use crate::message;
 use js_sys::{Array, Promise};
@@ -42,12 +42,12 @@ impl RtmChannel {
         RtmChannel { core, inner }
     }
 
-    fn emitter(&self) -> &Emitter {
-        &self.inner.emitter
+    /// The JS object the app gets: its events go there.
+    pub fn into_js(self) -> JsValue {
+        let inner = self.inner.clone();
+        inner.emitter.adopt(self.into())
     }
 }
-
-emitter_methods!(RtmChannel);
 
 fn now() -> u64 {
     js_sys::Date::now() as u64
@@ -96,10 +96,13 @@ const JOIN: Family = Family {
 
 async fn join(core: Rc<Core>, inner: Rc<ChannelInner>) -> Result<(), OpError> {
     core.require_session(|m| JoinErr::USER_NOT_LOGGED_IN.err(m))?;
-    if inner.joined.get() {
-        return Err(JoinErr::ALREADY_JOINED.err(format!("channel {:?} is already joined", inner.id)));
+    let registered = core.channels.borrow().get(&inner.id).cloned();
+    if inner.joined.get() || registered.as_ref().is_some_and(|c| Rc::ptr_eq(c, &inner)) {
+        return Err(
+            JoinErr::ALREADY_JOINED.err(format!("channel {:?} is already joined or joining", inner.id))
+        );
     }
-    if core.channels.borrow().contains_key(&inner.id) {
+    if registered.is_some() {
         return Err(JoinErr::ALREADY_JOINED_CHANNEL_OF_SAME_ID
             .err(format!("another channel object for {:?} is joined or joining", inner.id)));
     }
@@ -149,6 +152,7 @@ async fn leave(core: Rc<Core>, inner: Rc<ChannelInner>) -> Result<(), OpError> {
 
 async fn send(core: Rc<Core>, inner: Rc<ChannelInner>, message: JsValue) -> Result<(), OpError> {
     let payload = message::read(&message).map_err(|m| SendErr::INVALID_MESSAGE.err(m))?;
+    core.ride_out_reconnect(|m| SendErr::TIMEOUT.err(m)).await?;
     core.require_session(|m| SendErr::USER_NOT_LOGGED_IN.err(m))?;
     if !inner.joined.get() {
         return Err(SendErr::NOT_IN_CHANNEL.err(format!("join channel {:?} before sending to it", inner.id)));

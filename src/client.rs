@@ -4,7 +4,6 @@
 use crate::attributes::{self, UserWrite};
 use crate::channel::RtmChannel;
 use crate::core::Core;
-use crate::emitter::emitter_methods;
 use crate::errors;
 use crate::{login, message};
 use js_sys::{Object, Promise, Reflect};
@@ -35,14 +34,6 @@ fn boxed_promise(fut: std::pin::Pin<Box<dyn Future<Output = Result<JsValue, OpEr
     wasm_bindgen_futures::future_to_promise(async move { fut.await.map_err(|e| errors::to_js(&e)) })
 }
 
-impl RtmClient {
-    fn emitter(&self) -> &crate::emitter::Emitter {
-        &self.core.emitter
-    }
-}
-
-emitter_methods!(RtmClient);
-
 #[wasm_bindgen]
 impl RtmClient {
     /// Logs in: `login({uid, token?})`.
@@ -55,6 +46,20 @@ impl RtmClient {
     pub fn logout(&self) -> Promise {
         let core = self.core.clone();
         promise(async move { login::logout(core).await.map(|()| JsValue::UNDEFINED) })
+    }
+
+    /// Logs out at once, without waiting for the server (e.g. in `beforeunload`);
+    /// throws when not logged in.
+    #[wasm_bindgen(js_name = logoutSync)]
+    pub fn logout_sync(&self) -> Result<(), JsValue> {
+        login::logout_now(&self.core).map_err(|e| errors::to_js(&e))
+    }
+
+    /// The connection state (`ConnectionState`), as the last
+    /// ConnectionStateChanged reported it.
+    #[wasm_bindgen(getter, js_name = connectionState)]
+    pub fn connection_state(&self) -> String {
+        self.core.state().state.as_str().to_owned()
     }
 
     /// Sends a message to one user: resolves `{hasPeerReceived}`.
@@ -71,10 +76,11 @@ impl RtmClient {
         promise(async move { login::renew_token(core, token).await.map(|()| JsValue::UNDEFINED) })
     }
 
-    /// Builds a message object, inferring `messageType`.
+    /// Gives back the message object it was given, as agora-rtm-sdk does
+    /// (`sendMessage*` infers `messageType` when it is absent).
     #[wasm_bindgen(js_name = createMessage)]
-    pub fn create_message(&self, partial: JsValue) -> JsValue {
-        message::create(&partial)
+    pub fn create_message(&self, message: JsValue) -> JsValue {
+        message
     }
 
     /// A channel object (no server call); throws a coded Error for an invalid id.
@@ -83,7 +89,7 @@ impl RtmClient {
         let invalid = |m: String| errors::to_js(&CreateChannelError::INVALID_ARGUMENT.err(m));
         let id = channel_id.as_string().ok_or_else(|| invalid("channelId must be a string".into()))?;
         limits::validate_id(&id).map_err(|e| invalid(e.describe("channelId")))?;
-        Ok(crate::emitter::chainable(RtmChannel::new(self.core.clone(), id).into()))
+        Ok(RtmChannel::new(self.core.clone(), id).into_js())
     }
 
     /// A call invitation to `calleeId` (no server call until `send()`).
@@ -93,8 +99,7 @@ impl RtmClient {
         let invalid = |m: String| errors::to_js(&InvErr::INVALID_ARGUMENT.err(m));
         let id = callee_id.as_string().ok_or_else(|| invalid("calleeId must be a string".into()))?;
         limits::validate_id(&id).map_err(|e| invalid(e.describe("calleeId")))?;
-        let invitation = crate::invitation::LocalInvitation::new(self.core.clone(), id);
-        Ok(crate::emitter::chainable(invitation.into()))
+        Ok(crate::invitation::LocalInvitation::create(self.core.clone(), id))
     }
 
     /// Member counts of 1–32 channels: `{channelId: count}` (0 when empty).
@@ -258,6 +263,7 @@ async fn send_to_peer(
     limits::validate_id(&peer).map_err(|e| PeerMessageError::INVALID_USERID.err(e.describe("peerId")))?;
     let offline = options.is_object()
         && Reflect::get(&options, &"enableOfflineMessaging".into()).is_ok_and(|v| v.is_truthy());
+    core.ride_out_reconnect(|m| PeerMessageError::TIMEOUT.err(m)).await?;
     core.require_session(|m| PeerMessageError::USER_NOT_LOGGED_IN.err(m))?;
     if !core.budgets.borrow_mut().send(js_sys::Date::now() as u64) {
         return Err(PeerMessageError::TOO_OFTEN.err(format!(

@@ -50,6 +50,8 @@ pub struct Core {
     /// The client's listeners.
     pub emitter: Emitter,
     state: Cell<ConnState>,
+    /// Told at the next change of state (sends waiting out a reconnection).
+    state_waiters: RefCell<Vec<oneshot::Sender<()>>>,
     /// Bumped by every login and logout: loops and links of an older
     /// generation stop instead of acting on a session that is gone.
     generation: Cell<u64>,
@@ -91,6 +93,7 @@ impl Core {
             log_filter: Cell::new(crate::log::LogFilter::default()),
             emitter: Emitter::default(),
             state: Cell::new(ConnState::default()),
+            state_waiters: RefCell::new(Vec::new()),
             generation: Cell::new(0),
             credentials: RefCell::new(None),
             link: RefCell::new(None),
@@ -164,9 +167,30 @@ impl Core {
         let changed = s.set(state, reason);
         self.state.set(s);
         if let Some((state, reason)) = changed {
+            let waiters: Vec<_> = self.state_waiters.borrow_mut().drain(..).collect();
+            waiters.into_iter().for_each(|w| _ = w.send(()));
             let args = [JsValue::from_str(state.as_str()), JsValue::from_str(reason.as_str())];
             self.emitter.emit("ConnectionStateChanged", &args);
         }
+    }
+
+    /// While RECONNECTING, waits (at most 10 s, as Agora's sends do) for the
+    /// state to change: a message sent during a short drop goes out once the
+    /// session is back instead of failing. Still RECONNECTING then: the
+    /// operation's timeout error.
+    pub async fn ride_out_reconnect(&self, timeout: fn(&str) -> OpError) -> Result<(), OpError> {
+        if self.state().state != State::RECONNECTING {
+            return Ok(());
+        }
+        let (tx, rx) = oneshot::channel();
+        self.state_waiters.borrow_mut().push(tx);
+        let _ = futures_util::future::select(rx, gloo_timers::future::TimeoutFuture::new(10_000)).await;
+        if self.state().state == State::RECONNECTING {
+            return Err(timeout(
+                "the connection was not restored within 10 s (RECONNECTING); nothing was sent",
+            ));
+        }
+        Ok(())
     }
 
     /// The current generation.
@@ -365,14 +389,13 @@ impl Core {
             Push::PeerState { uid, state } => crate::presence::on_push(self, uid, state),
             Push::InvitationReceived { invitation, caller, content, channel_id } => {
                 self.notify(Request::InviteReceived { invitation, caller: caller.clone() });
-                let remote = crate::invitation::RemoteInvitation::new(
+                let js = crate::invitation::RemoteInvitation::create(
                     self.clone(),
                     invitation,
                     caller,
                     content,
                     channel_id,
                 );
-                let js = crate::emitter::chainable(remote.into());
                 self.emitter.emit("RemoteInvitationReceived", &[js]);
             }
             Push::Invitation { invitation, update } => {

@@ -43,7 +43,11 @@ pub fn settle(
             Err((family.timeout)("the server did not answer in time; check the connection and retry"))
         }
         Err(RequestError::LinkLost) => {
-            Err((family.lost)("the connection was lost before the server answered; retry once reconnected"))
+            // The family's FAILURE code, named as Agora names a lost connection.
+            let mut e =
+                (family.lost)("the connection was lost before the server answered; retry once reconnected");
+            e.kind = ErrorKind::Unavailable;
+            Err(e)
         }
     }
 }

@@ -1,13 +1,14 @@
 //! Call invitations: `LocalInvitation` (the caller's) and `RemoteInvitation`
-//! (the callee's), their state machines and events. Misuse throws at once an
-//! Error with the InvitationApiCallError code and changes nothing; outcomes
-//! arrive as events.
+//! (the callee's) as JS objects. Their states move by the pure rules of
+//! [`crate::calls`]; misuse throws at once an Error with the
+//! InvitationApiCallError code and changes nothing; outcomes arrive as events.
 
+use crate::calls::{LocalCall, LocalNews, LocalState, RemoteCall, RemoteNews, RemoteState};
 use crate::core::Core;
-use crate::emitter::{emitter_methods, Emitter};
+use crate::emitter::Emitter;
 use crate::errors::{self, RequestError};
 use rtm_protocol::codes::InvitationApiCallError as InvErr;
-use rtm_protocol::limits::{MAX_INVITATION_BYTES, REQUEST_TIMEOUT_MS};
+use rtm_protocol::limits::{self, MAX_INVITATION_BYTES, REQUEST_TIMEOUT_MS};
 use rtm_protocol::{InvitationUpdate, Reply, Request};
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
@@ -33,72 +34,81 @@ fn read_text(value: JsValue, what: &str) -> Result<String, JsValue> {
     Ok(text)
 }
 
-/// Emits from a microtask: `send()` and friends return before their listeners run.
-fn emit_later(inner: Rc<impl HasEmitter + 'static>, event: &'static str, args: Vec<JsValue>) {
-    wasm_bindgen_futures::spawn_local(async move { inner.emitter().emit(event, &args) });
+fn misuse(code: InvErr) -> JsValue {
+    let why = match code {
+        InvErr::ALREADY_SENT => "send() was already called",
+        InvErr::NOT_STARTED => "send() the invitation before canceling it",
+        InvErr::ALREADY_ACCEPT => "the invitation is being accepted",
+        _ => "the invitation has ended",
+    };
+    throw(code, why)
 }
 
-trait HasEmitter {
-    fn emitter(&self) -> &Emitter;
+/// An invitation's id, a random UUID as in Agora. (Each side has its own: the
+/// protocol does not carry the caller's to the callee.)
+fn call_id() -> String {
+    let hex: String = (0..32)
+        .map(|_| char::from_digit((js_sys::Math::random() * 16.0) as u32 % 16, 16).unwrap_or('0'))
+        .collect();
+    [&hex[..8], &hex[8..12], &hex[12..16], &hex[16..20], &hex[20..]].join("-")
+}
+
+/// Emits from a microtask: `send()` returns before its listeners run.
+fn emit_later(emitter: Rc<LocalInner>, event: &'static str, args: Vec<JsValue>) {
+    wasm_bindgen_futures::spawn_local(async move { emitter.emitter.emit(event, &args) });
 }
 
 /// What a `LocalInvitation` and the core share.
 pub struct LocalInner {
     callee: String,
+    call_id: String,
     content: RefCell<String>,
     channel_id: RefCell<String>,
     response: RefCell<String>,
-    state: Cell<&'static str>,
+    state: Cell<LocalState>,
+    /// The server's id, once `send()` was answered.
     id: Cell<Option<u64>>,
-    cancel_asked: Cell<bool>,
     emitter: Emitter,
 }
 
-impl HasEmitter for LocalInner {
-    fn emitter(&self) -> &Emitter {
-        &self.emitter
-    }
-}
-
 impl LocalInner {
-    fn ended(&self) -> bool {
-        matches!(self.state.get(), "ACCEPTED_BY_REMOTE" | "REFUSED_BY_REMOTE" | "CANCELED" | "FAILURE")
+    /// Moves by the server's news; emits `event` with `args` if it did.
+    fn news(&self, news: LocalNews, event: &str, args: &[JsValue]) {
+        if let Some(next) = self.state.get().on_news(news) {
+            self.state.set(next);
+            self.emitter.emit(event, args);
+        }
     }
 
-    fn fail(self: &Rc<Self>, reason: &str) {
-        if self.ended() {
-            return;
+    /// The callee's answer, unless the invitation ended here first.
+    fn answered(&self, news: LocalNews, event: &str, response: String) {
+        if let Some(next) = self.state.get().on_news(news) {
+            *self.response.borrow_mut() = response.clone();
+            self.state.set(next);
+            self.emitter.emit(event, &[response.into()]);
         }
-        self.state.set("FAILURE");
-        self.emitter.emit("LocalInvitationFailure", &[reason.into()]);
+    }
+
+    fn fail(&self, reason: &str) {
+        self.news(LocalNews::Failed, "LocalInvitationFailure", &[reason.into()]);
     }
 
     /// The session ended (logout, kicked) while this invitation was pending.
-    pub fn end_with_session(self: &Rc<Self>) {
-        if !self.ended() {
-            self.fail("NOT_LOGGEDIN");
-        }
+    pub fn end_with_session(&self) {
+        self.fail("NOT_LOGGEDIN");
     }
 
     /// An update from the server.
-    pub fn on_update(self: &Rc<Self>, update: InvitationUpdate) {
-        if self.ended() {
-            return;
-        }
+    pub fn on_update(&self, update: InvitationUpdate) {
         match update {
             InvitationUpdate::ReceivedByPeer => {
-                self.state.set("RECEIVED_BY_REMOTE");
-                self.emitter.emit("LocalInvitationReceivedByPeer", &[]);
+                self.news(LocalNews::Received, "LocalInvitationReceivedByPeer", &[]);
             }
             InvitationUpdate::Accepted(response) => {
-                *self.response.borrow_mut() = response.clone();
-                self.state.set("ACCEPTED_BY_REMOTE");
-                self.emitter.emit("LocalInvitationAccepted", &[response.into()]);
+                self.answered(LocalNews::Accepted, "LocalInvitationAccepted", response)
             }
             InvitationUpdate::Refused(response) => {
-                *self.response.borrow_mut() = response.clone();
-                self.state.set("REFUSED_BY_REMOTE");
-                self.emitter.emit("LocalInvitationRefused", &[response.into()]);
+                self.answered(LocalNews::Refused, "LocalInvitationRefused", response)
             }
             InvitationUpdate::Failure(reason) => self.fail(&reason),
             InvitationUpdate::Canceled(_) => {}
@@ -114,27 +124,21 @@ pub struct LocalInvitation {
 }
 
 impl LocalInvitation {
-    /// A new invitation to `callee` (already validated).
-    pub fn new(core: Rc<Core>, callee: String) -> LocalInvitation {
+    /// A new invitation to `callee` (already validated), as its JS object.
+    pub fn create(core: Rc<Core>, callee: String) -> JsValue {
         let inner = Rc::new(LocalInner {
             callee,
+            call_id: call_id(),
             content: RefCell::default(),
             channel_id: RefCell::default(),
             response: RefCell::default(),
-            state: Cell::new("IDLE"),
+            state: Cell::new(LocalState::Idle),
             id: Cell::new(None),
-            cancel_asked: Cell::new(false),
             emitter: Emitter::default(),
         });
-        LocalInvitation { core, inner }
-    }
-
-    fn emitter(&self) -> &Emitter {
-        &self.inner.emitter
+        inner.clone().emitter.adopt(LocalInvitation { core, inner }.into())
     }
 }
-
-emitter_methods!(LocalInvitation);
 
 #[wasm_bindgen]
 impl LocalInvitation {
@@ -142,6 +146,12 @@ impl LocalInvitation {
     #[wasm_bindgen(getter, js_name = calleeId)]
     pub fn callee_id(&self) -> String {
         self.inner.callee.clone()
+    }
+
+    /// This invitation's id.
+    #[wasm_bindgen(getter, js_name = callId)]
+    pub fn call_id(&self) -> String {
+        self.inner.call_id.clone()
     }
 
     /// The content sent with the invitation.
@@ -163,7 +173,7 @@ impl LocalInvitation {
         self.inner.channel_id.borrow().clone()
     }
 
-    /// Sets the channel id.
+    /// Sets the channel id (checked by `send()`).
     #[wasm_bindgen(setter, js_name = channelId)]
     pub fn set_channel_id(&self, value: JsValue) -> Result<(), JsValue> {
         *self.inner.channel_id.borrow_mut() = read_text(value, "channelId")?;
@@ -185,47 +195,48 @@ impl LocalInvitation {
     /// The state (`LocalInvitationState`).
     #[wasm_bindgen(getter)]
     pub fn state(&self) -> String {
-        self.inner.state.get().to_owned()
+        self.inner.state.get().as_str().to_owned()
     }
 
     /// Sends the invitation; events report what happens.
     pub fn send(&self) -> Result<(), JsValue> {
         let inner = self.inner.clone();
-        match inner.state.get() {
-            "IDLE" => {}
-            "SENT_TO_REMOTE" | "RECEIVED_BY_REMOTE" => {
-                return Err(throw(InvErr::ALREADY_SENT, "send() was already called"))
-            }
-            _ => return Err(throw(InvErr::ALREADY_END, "the invitation has ended")),
+        let next = inner.state.get().on_call(LocalCall::Send).map_err(misuse)?;
+        let channel = inner.channel_id.borrow().clone();
+        if !channel.is_empty() {
+            limits::validate_id(&channel)
+                .map_err(|e| throw(InvErr::INVALID_ARGUMENT, &e.describe("channelId")))?;
         }
         check_size("content", &inner.content.borrow())?;
         if !self.core.state().is_connected() {
-            inner.state.set("FAILURE");
+            inner.state.set(LocalState::Failure);
             emit_later(inner, "LocalInvitationFailure", vec!["NOT_LOGGEDIN".into()]);
             return Ok(());
         }
         // INVITE_RATE, as the server counts it. Agora has no "too often"
         // among the failure reasons; UNKNOWN is the one not about the callee.
         if !self.core.budgets.borrow_mut().invite(js_sys::Date::now() as u64) {
-            inner.state.set("FAILURE");
+            inner.state.set(LocalState::Failure);
             emit_later(inner, "LocalInvitationFailure", vec!["UNKNOWN".into()]);
             return Ok(());
         }
-        inner.state.set("SENT_TO_REMOTE");
+        inner.state.set(next);
         let core = self.core.clone();
         let req = Request::InviteSend {
             callee: inner.callee.clone(),
             content: inner.content.borrow().clone(),
-            channel_id: inner.channel_id.borrow().clone(),
+            channel_id: channel,
         };
         wasm_bindgen_futures::spawn_local(async move {
             let reply = core.request(req, REQUEST_TIMEOUT_MS).await.unwrap_or(Err(RequestError::LinkLost));
             match reply {
                 Ok(Reply::InviteSent { invitation, delivered: true }) => {
                     inner.id.set(Some(invitation));
-                    core.local_invitations.borrow_mut().insert(invitation, inner.clone());
-                    if inner.cancel_asked.get() {
-                        cancel_on_server(core, inner, invitation).await;
+                    if inner.state.get() == LocalState::Canceled {
+                        // cancel() came before this reply: the server learns of it now.
+                        core.notify(Request::InviteCancel { invitation });
+                    } else {
+                        core.local_invitations.borrow_mut().insert(invitation, inner.clone());
                     }
                 }
                 Ok(Reply::InviteSent { delivered: false, .. }) => inner.fail("PEER_OFFLINE"),
@@ -235,79 +246,57 @@ impl LocalInvitation {
         Ok(())
     }
 
-    /// Cancels a sent invitation; `LocalInvitationCanceled` follows.
+    /// Cancels a sent invitation: CANCELED and `LocalInvitationCanceled` at
+    /// once, as in Agora; the callee is told.
     pub fn cancel(&self) -> Result<(), JsValue> {
-        let inner = self.inner.clone();
-        match inner.state.get() {
-            "IDLE" => return Err(throw(InvErr::NOT_STARTED, "send() the invitation before canceling it")),
-            "SENT_TO_REMOTE" | "RECEIVED_BY_REMOTE" => {}
-            _ => return Err(throw(InvErr::ALREADY_END, "the invitation has ended")),
+        let inner = &self.inner;
+        let next = inner.state.get().on_call(LocalCall::Cancel).map_err(misuse)?;
+        check_size("content", &inner.content.borrow())?;
+        inner.state.set(next);
+        if let Some(invitation) = inner.id.get() {
+            self.core.local_invitations.borrow_mut().remove(&invitation);
+            self.core.notify(Request::InviteCancel { invitation });
         }
-        if inner.cancel_asked.replace(true) {
-            return Ok(());
-        }
-        if let Some(id) = inner.id.get() {
-            wasm_bindgen_futures::spawn_local(cancel_on_server(self.core.clone(), inner, id));
-        }
-        Ok(())
-    }
-}
-
-async fn cancel_on_server(core: Rc<Core>, inner: Rc<LocalInner>, id: u64) {
-    let reply = core.request(Request::InviteCancel { invitation: id }, REQUEST_TIMEOUT_MS).await;
-    // If the answer or the timeout won the race, its event has ended the invitation.
-    if matches!(reply, Ok(Ok(Reply::Done))) && !inner.ended() {
-        inner.state.set("CANCELED");
-        core.local_invitations.borrow_mut().remove(&id);
         inner.emitter.emit("LocalInvitationCanceled", &[]);
+        Ok(())
     }
 }
 
 /// What a `RemoteInvitation` and the core share.
 pub struct RemoteInner {
     id: u64,
+    call_id: String,
     caller: String,
     content: String,
     channel_id: String,
     response: RefCell<String>,
-    state: Cell<&'static str>,
+    state: Cell<RemoteState>,
     emitter: Emitter,
 }
 
-impl HasEmitter for RemoteInner {
-    fn emitter(&self) -> &Emitter {
-        &self.emitter
-    }
-}
-
 impl RemoteInner {
-    fn ended(&self) -> bool {
-        matches!(self.state.get(), "ACCEPTED" | "REFUSED" | "CANCELED" | "FAILURE")
+    /// Moves by the server's news; emits `event` with `args` if it did.
+    fn news(&self, news: RemoteNews, event: &str, args: &[JsValue]) {
+        if let Some(next) = self.state.get().on_news(news) {
+            self.state.set(next);
+            self.emitter.emit(event, args);
+        }
     }
 
     /// The session ended (logout, kicked) while this invitation was pending:
     /// it can no longer be answered.
-    pub fn end_with_session(self: &Rc<Self>) {
-        if !self.ended() {
-            self.state.set("FAILURE");
-            self.emitter.emit("RemoteInvitationFailure", &["UNKNOWN".into()]);
-        }
+    pub fn end_with_session(&self) {
+        self.news(RemoteNews::SessionEnded, "RemoteInvitationFailure", &["UNKNOWN".into()]);
     }
 
-    /// An update from the server. Once `accept()` is on its way, the answer's
-    /// outcome decides: a cancel that crossed it makes it an ACCEPT_FAILURE.
-    pub fn on_update(self: &Rc<Self>, update: InvitationUpdate) {
-        if self.ended() || self.state.get() == "ACCEPT_SENT_TO_LOCAL" {
-            return;
-        }
+    /// An update from the server.
+    pub fn on_update(&self, update: InvitationUpdate) {
         match update {
             InvitationUpdate::Canceled(content) => {
-                self.state.set("CANCELED");
-                self.emitter.emit("RemoteInvitationCanceled", &[content.into()]);
+                self.news(RemoteNews::Canceled, "RemoteInvitationCanceled", &[content.into()])
             }
             InvitationUpdate::Failure(reason) => {
-                self.state.set("FAILURE");
-                self.emitter.emit("RemoteInvitationFailure", &[reason.into()]);
+                self.news(RemoteNews::Failed, "RemoteInvitationFailure", &[reason.into()])
             }
             _ => {}
         }
@@ -322,80 +311,54 @@ pub struct RemoteInvitation {
 }
 
 impl RemoteInvitation {
-    /// An invitation just received; the core routes its updates to `inner`.
-    pub fn new(
-        core: Rc<Core>,
-        id: u64,
-        caller: String,
-        content: String,
-        channel_id: String,
-    ) -> RemoteInvitation {
+    /// An invitation just received, as its JS object; the core routes its
+    /// updates to it.
+    pub fn create(core: Rc<Core>, id: u64, caller: String, content: String, channel_id: String) -> JsValue {
         let inner = Rc::new(RemoteInner {
             id,
+            call_id: call_id(),
             caller,
             content,
             channel_id,
             response: RefCell::default(),
-            state: Cell::new("INVITATION_RECEIVED"),
+            state: Cell::new(RemoteState::InvitationReceived),
             emitter: Emitter::default(),
         });
         core.remote_invitations.borrow_mut().insert(id, inner.clone());
-        RemoteInvitation { core, inner }
+        inner.clone().emitter.adopt(RemoteInvitation { core, inner }.into())
     }
 
-    fn emitter(&self) -> &Emitter {
-        &self.inner.emitter
-    }
-
-    fn answer(&self, accept: bool) -> Result<(), JsValue> {
+    fn answer(&self, call: RemoteCall) -> Result<(), JsValue> {
         let inner = self.inner.clone();
-        match inner.state.get() {
-            "INVITATION_RECEIVED" => {}
-            "ACCEPT_SENT_TO_LOCAL" | "ACCEPTED" => {
-                return Err(throw(InvErr::ALREADY_ACCEPT, "the invitation was already accepted"))
-            }
-            _ => return Err(throw(InvErr::ALREADY_END, "the invitation has ended")),
-        }
+        let next = inner.state.get().on_call(call).map_err(misuse)?;
         check_size("response", &inner.response.borrow())?;
-        if accept {
-            inner.state.set("ACCEPT_SENT_TO_LOCAL");
-        }
+        inner.state.set(next);
         let req = Request::InviteAnswer {
             invitation: inner.id,
             caller: inner.caller.clone(),
-            accept,
+            accept: call == RemoteCall::Accept,
             response: inner.response.borrow().clone(),
         };
         let core = self.core.clone();
-        if !accept {
-            // Refusing ends the invitation here at once; the caller is told.
-            inner.state.set("REFUSED");
+        if call == RemoteCall::Refuse {
+            // Refusing ends the invitation here at once, as in Agora; the caller is told.
             core.remote_invitations.borrow_mut().remove(&inner.id);
-            wasm_bindgen_futures::spawn_local(async move {
-                let _ = core.request(req, REQUEST_TIMEOUT_MS).await;
-                inner.emitter.emit("RemoteInvitationRefused", &[]);
-            });
+            core.notify(req);
+            inner.emitter.emit("RemoteInvitationRefused", &[]);
             return Ok(());
         }
         wasm_bindgen_futures::spawn_local(async move {
             let reply = core.request(req, REQUEST_TIMEOUT_MS).await;
             core.remote_invitations.borrow_mut().remove(&inner.id);
-            if inner.ended() {
-                return; // the session ended meanwhile: its event was emitted
-            }
             if matches!(reply, Ok(Ok(Reply::Done))) {
-                inner.state.set("ACCEPTED");
-                inner.emitter.emit("RemoteInvitationAccepted", &[]);
+                inner.news(RemoteNews::AcceptDone, "RemoteInvitationAccepted", &[]);
             } else {
-                inner.state.set("FAILURE");
-                inner.emitter.emit("RemoteInvitationFailure", &["ACCEPT_FAILURE".into()]);
+                inner.news(RemoteNews::AcceptFailed, "RemoteInvitationFailure", &["ACCEPT_FAILURE".into()]);
             }
         });
         Ok(())
     }
 }
-
-emitter_methods!(RemoteInvitation);
 
 #[wasm_bindgen]
 impl RemoteInvitation {
@@ -405,16 +368,34 @@ impl RemoteInvitation {
         self.inner.caller.clone()
     }
 
+    /// This invitation's id.
+    #[wasm_bindgen(getter, js_name = callId)]
+    pub fn call_id(&self) -> String {
+        self.inner.call_id.clone()
+    }
+
     /// The caller's content.
     #[wasm_bindgen(getter)]
     pub fn content(&self) -> String {
         self.inner.content.clone()
     }
 
+    /// The content is the caller's: assigning it throws, as in Agora.
+    #[wasm_bindgen(setter)]
+    pub fn set_content(&self, _value: JsValue) -> Result<(), JsValue> {
+        Err(throw(InvErr::INVALID_ARGUMENT, "the content of a RemoteInvitation is set by the caller"))
+    }
+
     /// The caller's channel id.
     #[wasm_bindgen(getter, js_name = channelId)]
     pub fn channel_id(&self) -> String {
         self.inner.channel_id.clone()
+    }
+
+    /// The channel id is the caller's: assigning it throws, as in Agora.
+    #[wasm_bindgen(setter, js_name = channelId)]
+    pub fn set_channel_id(&self, _value: JsValue) -> Result<(), JsValue> {
+        Err(throw(InvErr::INVALID_ARGUMENT, "the channelId of a RemoteInvitation is set by the caller"))
     }
 
     /// The response sent with `accept()` / `refuse()`.
@@ -433,16 +414,16 @@ impl RemoteInvitation {
     /// The state (`RemoteInvitationState`).
     #[wasm_bindgen(getter)]
     pub fn state(&self) -> String {
-        self.inner.state.get().to_owned()
+        self.inner.state.get().as_str().to_owned()
     }
 
     /// Accepts; `RemoteInvitationAccepted` (or `RemoteInvitationFailure('ACCEPT_FAILURE')`) follows.
     pub fn accept(&self) -> Result<(), JsValue> {
-        self.answer(true)
+        self.answer(RemoteCall::Accept)
     }
 
-    /// Refuses; `RemoteInvitationRefused` follows.
+    /// Refuses: REFUSED and `RemoteInvitationRefused` at once.
     pub fn refuse(&self) -> Result<(), JsValue> {
-        self.answer(false)
+        self.answer(RemoteCall::Refuse)
     }
 }

@@ -7,15 +7,19 @@
 //!   `LocalInvitation` and `RemoteInvitation`; [`login`]: login, logout, reconnect.
 //! - [`core`]: one client's state, request table and push handling.
 //! - [`link`]: the browser WebSocket (the only file that touches it).
-//! - [`emitter`]: the EventEmitter surface of every class.
-//! - [`message`], [`errors`], [`log`]: the JS shapes of messages, errors, logs.
-//! - [`state`]: pure logic, unit-tested natively.
+//! - [`emitter`]: where each object's events go; the EventEmitter methods
+//!   themselves are JS (`src/js/emitter.js`).
+//! - [`message`], [`errors`], [`log`]: the JS shapes of messages, errors, logs;
+//!   [`params`]: the module's `setParameter` / `getParameter`.
+//! - [`state`], [`calls`]: pure logic (connection and invitation states),
+//!   unit-tested natively.
 //!
 //! Typings are written by hand in `src/types.d.ts` (precise per-class event
 //! maps) and shipped through a `typescript_custom_section`.
 #![warn(missing_docs)]
 
 pub mod attributes;
+pub mod calls;
 pub mod channel;
 pub mod client;
 pub mod core;
@@ -27,6 +31,7 @@ pub mod log;
 pub mod login;
 pub mod message;
 pub mod module;
+pub mod params;
 pub mod presence;
 pub mod state;
 

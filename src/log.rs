@@ -1,7 +1,8 @@
-//! Console output under the app's `logFilter` (`AgoraRTM.LOG_FILTER_*`).
+//! Console output under the app's `logFilter` (`AgoraRTM.LOG_FILTER_*`), and
+//! to the app's `LOG_HANDLER` parameter when it set one.
 
-use js_sys::{Object, Reflect};
-use wasm_bindgen::JsValue;
+use js_sys::{Function, Object, Reflect};
+use wasm_bindgen::{JsCast, JsValue};
 
 /// A console level.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -14,44 +15,40 @@ pub enum Level {
     Info,
 }
 
-/// Which levels are written: the `LogFilterType` of the Agora API.
+/// Which levels are written: the `LogFilterType` of the Agora API
+/// (`{error, warn, info, track, debug}`). This SDK writes no track or debug
+/// lines; the flags are kept so a filter reads back as it was given.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct LogFilter {
-    error: bool,
-    warn: bool,
-    info: bool,
-}
+pub struct LogFilter([bool; 5]);
+
+const KEYS: [&str; 5] = ["error", "warn", "info", "track", "debug"];
 
 impl Default for LogFilter {
-    /// Errors and warnings: what a developer needs without noise.
+    /// Agora's default, `LOG_FILTER_INFO`.
     fn default() -> Self {
-        LogFilter::WARNING
+        LogFilter::INFO
     }
 }
 
 impl LogFilter {
     /// `LOG_FILTER_OFF`.
-    pub const OFF: LogFilter = LogFilter { error: false, warn: false, info: false };
+    pub const OFF: LogFilter = LogFilter([false; 5]);
     /// `LOG_FILTER_ERROR`.
-    pub const ERROR: LogFilter = LogFilter { error: true, warn: false, info: false };
+    pub const ERROR: LogFilter = LogFilter([true, false, false, false, false]);
     /// `LOG_FILTER_WARNING`.
-    pub const WARNING: LogFilter = LogFilter { error: true, warn: true, info: false };
+    pub const WARNING: LogFilter = LogFilter([true, true, false, false, false]);
     /// `LOG_FILTER_INFO`.
-    pub const INFO: LogFilter = LogFilter { error: true, warn: true, info: true };
+    pub const INFO: LogFilter = LogFilter([true, true, true, false, false]);
+    /// `LOG_FILTER_DEBUG`.
+    pub const DEBUG: LogFilter = LogFilter([true; 5]);
 
-    /// The JS object of the Agora API (`{error, warn, info, track, debug}`).
+    /// The JS object of the Agora API.
     pub fn to_js(self) -> JsValue {
         let obj = Object::new();
-        for (k, v) in [
-            ("error", self.error),
-            ("warn", self.warn),
-            ("info", self.info),
-            ("track", false),
-            ("debug", false),
-        ] {
-            let _ = Reflect::set(&obj, &k.into(), &v.into());
+        for (k, v) in KEYS.iter().zip(self.0) {
+            let _ = Reflect::set(&obj, &(*k).into(), &v.into());
         }
-        Object::freeze(&obj).into()
+        obj.into()
     }
 
     /// The `logFilter` of an `RtmConfig`, if it has one.
@@ -60,18 +57,32 @@ impl LogFilter {
             return None;
         }
         let filter = Reflect::get(config, &"logFilter".into()).ok().filter(|f| f.is_object())?;
-        let flag = |k: &str| Reflect::get(&filter, &k.into()).is_ok_and(|v| v.is_truthy());
-        Some(LogFilter { error: flag("error"), warn: flag("warn"), info: flag("info") })
+        Some(LogFilter(KEYS.map(|k| Reflect::get(&filter, &k.into()).is_ok_and(|v| v.is_truthy()))))
     }
 
-    /// Writes `message` if `level` passes.
+    /// Writes `message` if `level` passes: to the console, and to the
+    /// `LOG_HANDLER` parameter as `{level, message}` (Agora's level names).
     pub fn write(self, level: Level, message: &str) {
-        let line = JsValue::from_str(&format!("rtm-wasm: {message}"));
+        let [error, warn, info, ..] = self.0;
+        let (passes, name) = match level {
+            Level::Error => (error, "error"),
+            Level::Warn => (warn, "warning"),
+            Level::Info => (info, "log"),
+        };
+        if !passes {
+            return;
+        }
+        let line = JsValue::from_str(&["rtm-wasm: ", message].concat());
+        if let Ok(handler) = crate::params::get("LOG_HANDLER").dyn_into::<Function>() {
+            let record = Object::new();
+            let _ = Reflect::set(&record, &"level".into(), &name.into());
+            let _ = Reflect::set(&record, &"message".into(), &line);
+            let _ = handler.call1(&JsValue::UNDEFINED, &record);
+        }
         match level {
-            Level::Error if self.error => web_sys::console::error_1(&line),
-            Level::Warn if self.warn => web_sys::console::warn_1(&line),
-            Level::Info if self.info => web_sys::console::info_1(&line),
-            _ => {}
+            Level::Error => web_sys::console::error_1(&line),
+            Level::Warn => web_sys::console::warn_1(&line),
+            Level::Info => web_sys::console::info_1(&line),
         }
     }
 }

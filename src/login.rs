@@ -145,10 +145,29 @@ pub async fn logout(core: Rc<Core>) -> Result<(), OpError> {
         let _ = core.request(Request::Logout, 3_000).await;
         let _ = select(closed, TimeoutFuture::new(1_000)).await;
     }
+    end_session(&core);
+    Ok(())
+}
+
+/// `logoutSync()`: tells the server, if connected, and ends the session
+/// without waiting for its answer.
+pub fn logout_now(core: &Core) -> Result<(), OpError> {
+    let state = core.state().state;
+    if state == State::DISCONNECTED {
+        return Err(LogoutError::USER_NOT_LOGGED_IN.err("not logged in"));
+    }
+    core.bump_generation();
+    if state == State::CONNECTED {
+        core.notify(Request::Logout);
+    }
+    end_session(core);
+    Ok(())
+}
+
+fn end_session(core: &Core) {
     core.drop_link();
     core.forget_session();
     core.set_state(State::DISCONNECTED, Reason::LOGOUT);
-    Ok(())
 }
 
 /// `renewToken(token)`: on a live session the server checks it; while
@@ -162,7 +181,12 @@ pub async fn renew_token(core: Rc<Core>, token: wasm_bindgen::JsValue) -> Result
         State::DISCONNECTED | State::ABORTED => {
             return Err(RenewTokenError::USER_NOT_LOGGED_IN.err("not logged in: renewToken() needs a session"))
         }
-        State::CONNECTING | State::RECONNECTING => {
+        State::CONNECTING => {
+            return Err(RenewTokenError::USER_NOT_LOGGED_IN
+                .err("login() has not finished yet: renew the token once it resolves"))
+        }
+        State::RECONNECTING => {
+            // Kept for the next attempt, which may need it (TokenExpired).
             if let Some(creds) = core.credentials.borrow_mut().as_mut() {
                 creds.token = Some(token);
             }

@@ -69,20 +69,6 @@ pub fn to_js(payload: &Payload) -> JsValue {
     obj.into()
 }
 
-/// `createMessage(partial)`: a copy of the app's fields with `messageType` set
-/// (RAW when `rawMessage` is given without `text`, else TEXT).
-pub fn create(partial: &JsValue) -> JsValue {
-    let obj = Object::new();
-    if partial.is_object() {
-        let _ = Object::assign(&obj, partial.unchecked_ref());
-    }
-    if get(&obj, "messageType").is_undefined() {
-        let raw = !get(&obj, "rawMessage").is_undefined() && get(&obj, "text").is_undefined();
-        set(&obj, "messageType", &JsValue::from_str(if raw { "RAW" } else { "TEXT" }));
-    }
-    obj.into()
-}
-
 /// `messageProps` of a received message.
 pub fn props(server_ts: u64, offline: bool) -> JsValue {
     let obj = Object::new();

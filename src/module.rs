@@ -1,5 +1,7 @@
 //! The `AgoraRTM` object: `createInstance`, the constants and enum objects of the
-//! Agora API, and our one extension, `setServerUrl`.
+//! Agora API, `setParameter` / `getParameter`, and our one extension,
+//! `setServerUrl`. Like Agora's, the object is not frozen: apps and their tests
+//! spy on it (`jest.spyOn(AgoraRTM, 'createInstance')`).
 
 use crate::client::RtmClient;
 use crate::core::Core;
@@ -66,7 +68,7 @@ pub fn create_instance(app_id: JsValue, config: JsValue) -> Result<JsValue, JsVa
     };
     let core = Core::new(app_id, server_url);
     core.apply_config(&config);
-    Ok(crate::emitter::chainable(RtmClient { core }.into()))
+    Ok(core.clone().emitter.adopt(RtmClient { core }.into()))
 }
 
 /// `AgoraRTM.setServerUrl(url)`: where clients without `config.serverUrl`
@@ -97,6 +99,14 @@ fn build_module() -> JsValue {
     set(&m, "LOG_FILTER_ERROR", &LogFilter::ERROR.to_js());
     set(&m, "LOG_FILTER_WARNING", &LogFilter::WARNING.to_js());
     set(&m, "LOG_FILTER_INFO", &LogFilter::INFO.to_js());
+    set(&m, "LOG_FILTER_DEBUG", &LogFilter::DEBUG.to_js());
+    set(&m, "processId", &process_id().into());
+    let set_parameter = Closure::<dyn Fn(JsValue, JsValue)>::new(crate::params::set);
+    set(&m, "setParameter", &set_parameter.into_js_value());
+    let get_parameter = Closure::<dyn Fn(JsValue) -> JsValue>::new(|key: JsValue| {
+        key.as_string().map(|k| crate::params::get(&k)).unwrap_or_default()
+    });
+    set(&m, "getParameter", &get_parameter.into_js_value());
     let states: Vec<&str> = ConnectionState::ALL.iter().map(|s| s.as_str()).collect();
     set(&m, "ConnectionState", &enum_object(&states));
     let reasons: Vec<&str> = ConnectionChangeReason::ALL.iter().map(|s| s.as_str()).collect();
@@ -123,5 +133,13 @@ fn build_module() -> JsValue {
     set(&m, "PeerSubscriptionOption", &enum_object(&["ONLINE_STATUS"]));
     let areas = ["GLOBAL", "INDIA", "JAPAN", "ASIA", "EUROPE", "CHINA", "NORTH_AMERICA"];
     set(&m, "AreaCode", &enum_object(&areas));
-    Object::freeze(&m).into()
+    m.into()
+}
+
+/// This page's id, a random UUID as in Agora (there it names the page's uploaded logs).
+fn process_id() -> String {
+    let hex: String = (0..32)
+        .map(|_| char::from_digit((js_sys::Math::random() * 16.0) as u32 % 16, 16).unwrap_or('0'))
+        .collect();
+    [&hex[..8], &hex[8..12], &hex[12..16], &hex[16..20], &hex[20..]].join("-")
 }

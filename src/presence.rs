@@ -191,7 +191,13 @@ pub async fn unsubscribe(core: Rc<Core>, ids: JsValue) -> Result<(), OpError> {
 /// `queryPeersBySubscriptionOption('ONLINE_STATUS')` → the subscribed ids.
 pub fn subscribed(core: &Core, option: &JsValue) -> Result<JsValue, OpError> {
     if option.as_string().as_deref() != Some("ONLINE_STATUS") {
-        return Err(ListErr::FAILURE.err("the only subscription option is 'ONLINE_STATUS'"));
+        // Agora's code for a bad option is 2, named as an invalid argument
+        // (its QueryPeersBySubscriptionOption family has no such entry).
+        return Err(OpError {
+            code: 2,
+            kind: rtm_protocol::ErrorKind::InvalidArgument,
+            message: "the only subscription option is 'ONLINE_STATUS'".into(),
+        });
     }
     core.require_session(|m| ListErr::USER_NOT_LOGGED_IN.err(m))?;
     Ok(core.subscriptions.borrow().keys().map(|k| JsValue::from_str(k)).collect::<Array>().into())

@@ -166,11 +166,18 @@ type DeliveredArgs<Events, E extends keyof Events> = [E] extends ["MessageFromPe
 /** The message properties as agora-rtm-sdk's event maps declare them (isOfflineMessage optional). */
 type EventMessageProperties = Pick<ReceivedMessageProperties, "serverReceivedTs"> & Partial<ReceivedMessageProperties>;
 
-/** Node-style EventEmitter over an event map. */
+/** Node's EventEmitter over an event map; listeners run with `this` set to the object. */
 export declare class RtmEventEmitter<Events> {
   on<E extends keyof Events>(event: E, listener: (...args: DeliveredArgs<Events, E>) => any): this;
   addListener<E extends keyof Events>(event: E, listener: (...args: DeliveredArgs<Events, E>) => any): this;
   once<E extends keyof Events>(event: E, listener: (...args: DeliveredArgs<Events, E>) => any): this;
+  prependListener<E extends keyof Events>(event: E, listener: (...args: DeliveredArgs<Events, E>) => any): this;
+  prependOnceListener<E extends keyof Events>(event: E, listener: (...args: DeliveredArgs<Events, E>) => any): this;
+  /** Calls the listeners of `event` (a throwing listener throws out of it); whether there were any. */
+  emit<E extends keyof Events>(event: E, ...args: DeliveredArgs<Events, E>): boolean;
+  eventNames(): Array<keyof Events>;
+  setMaxListeners(n: number): this;
+  getMaxListeners(): number;
   off<E extends keyof Events>(event: E, listener: (...args: any[]) => any): this;
   removeListener<E extends keyof Events>(event: E, listener: (...args: any[]) => any): this;
   removeAllListeners<E extends keyof Events>(event?: E): this;
@@ -266,6 +273,8 @@ export type RemoteInvitationEvents = RtmEvents.RemoteInvitationEvents;
 export declare class LocalInvitation extends RtmEventEmitter<LocalInvitationEvents> {
   private constructor();
   readonly calleeId: string;
+  /** This invitation's id (a UUID). */
+  readonly callId: string;
   content: string;
   channelId: string;
   readonly response: string;
@@ -274,10 +283,12 @@ export declare class LocalInvitation extends RtmEventEmitter<LocalInvitationEven
   cancel(): void;
 }
 
-/** The callee's side. `accept()` / `refuse()` throw code 3 (ended) or 4 (already accepted). */
+/** The callee's side. `accept()` / `refuse()` throw code 3 (ended) or 4 (being accepted). */
 export declare class RemoteInvitation extends RtmEventEmitter<RemoteInvitationEvents> {
   private constructor();
   readonly callerId: string;
+  /** This invitation's id (a UUID). */
+  readonly callId: string;
   readonly content: string;
   readonly channelId: string;
   response: string;
@@ -308,6 +319,10 @@ export declare class RtmClient extends RtmEventEmitter<RtmEvents.RtmClientEvents
   login(options: { uid: string; token?: string }): Promise<void>;
   /** Logs out; resolves once the connection is closed. */
   logout(): Promise<void>;
+  /** Logs out at once, without waiting for the server (e.g. in `beforeunload`); throws code 102 when logged out. */
+  logoutSync(): void;
+  /** The current connection state. */
+  readonly connectionState: RtmStatusCode.ConnectionState;
   /** Replaces the session's token. Rejects with RENEW_TOKEN_ERR_* (2 empty, 5 expired, 6 invalid, 102 not logged in). */
   renewToken(token: string): Promise<void>;
   sendMessageToPeer(
@@ -362,6 +377,15 @@ export interface AgoraRTMStatic {
   readonly LOG_FILTER_ERROR: LogFilterType;
   readonly LOG_FILTER_WARNING: LogFilterType;
   readonly LOG_FILTER_INFO: LogFilterType;
+  readonly LOG_FILTER_DEBUG: LogFilterType;
+  /** This page's id (a UUID). */
+  readonly processId: string;
+  /**
+   * Agora's module parameters. Known keys are kept, others ignored; `LOG_HANDLER` (a function
+   * given `{level, message}` for each log line that passes a client's `logFilter`) takes effect.
+   */
+  setParameter(key: string, value: unknown): void;
+  getParameter(key: string): unknown;
   createInstance(appId: string, config?: RtmConfig, areaCodes?: RtmStatusCode.AreaCode[]): RtmClient;
   setArea(areaConfig: { areaCodes: RtmStatusCode.AreaCode[]; excludedArea?: RtmStatusCode.AreaCode }): void;
   /** rtm-wasm: the server for clients created without `config.serverUrl`. */

@@ -35,11 +35,22 @@ async fn accepted_with_every_event_and_state_on_both_sides() {
         (a_uid.clone(), "video call?".to_string(), room.clone(), "INVITATION_RECEIVED".to_string())
     );
     let remote_events = Events::watch(&remote, &REMOTE_EVENTS);
+    // Each invitation has an id, as in Agora: a UUID.
+    for id in [call.call_id(), remote.call_id()] {
+        assert_eq!(id.split('-').map(str::len).collect::<Vec<_>>(), [8, 4, 4, 4, 12], "a UUID: {id}");
+    }
+    assert_ne!(call.call_id(), remote.call_id());
+    // The caller's fields are not the callee's to change: code 1, and nothing changes.
+    assert_eq!(code(remote.set_content(&"changed".into()).unwrap_err()), 1, "a RemoteInvitation's content");
+    assert_eq!(code(remote.try_set_channel_id("elsewhere").unwrap_err()), 1, "its channelId");
+    assert_eq!((remote.content(), remote.channel_id()), ("video call?".to_string(), room.clone()));
     assert_eq!(local.wait(1).await, ["LocalInvitationReceivedByPeer"]);
     assert_eq!(call.state(), "RECEIVED_BY_REMOTE");
     remote.set_response(&"on my way".into()).unwrap();
     remote.accept().unwrap();
     assert_eq!(remote.state(), "ACCEPT_SENT_TO_LOCAL");
+    assert_eq!(code(remote.accept().unwrap_err()), 4, "accept while the acceptance is on its way");
+    assert_eq!(code(remote.refuse().unwrap_err()), 4, "refuse while the acceptance is on its way");
     assert_eq!(remote_events.wait(1).await, ["RemoteInvitationAccepted"]);
     assert_eq!(remote.state(), "ACCEPTED");
     assert_eq!(local.wait(2).await, ["LocalInvitationReceivedByPeer", "LocalInvitationAccepted(on my way)"]);
@@ -51,7 +62,8 @@ async fn accepted_with_every_event_and_state_on_both_sides() {
         "accepting joins nothing"
     );
     // Misuse after the end throws and changes nothing.
-    assert_eq!(code(remote.accept().unwrap_err()), 4, "accept after accept");
+    assert_eq!(code(remote.accept().unwrap_err()), 3, "accept after accepted");
+    assert_eq!(code(remote.refuse().unwrap_err()), 3, "refuse after accepted");
     assert_eq!(code(call.send().unwrap_err()), 3, "send after the end");
     assert_eq!(code(call.cancel().unwrap_err()), 3, "cancel after the end");
     assert_eq!((call.state(), remote.state()), ("ACCEPTED_BY_REMOTE".to_string(), "ACCEPTED".to_string()));
@@ -74,7 +86,7 @@ async fn refused_and_canceled() {
     remote.set_response(&"busy".into()).unwrap();
     remote.refuse().unwrap();
     assert_eq!(remote.state(), "REFUSED");
-    assert_eq!(remote_events.wait(1).await, ["RemoteInvitationRefused"]);
+    assert_eq!(remote_events.list(), ["RemoteInvitationRefused"], "emitted by refuse() itself");
     assert_eq!(local.wait(2).await[1], "LocalInvitationRefused(busy)");
     assert_eq!(call.state(), "REFUSED_BY_REMOTE");
     assert_eq!(code(remote.accept().unwrap_err()), 3, "accept after refuse");
@@ -90,8 +102,9 @@ async fn refused_and_canceled() {
     let remote_events = Events::watch(&remote, &REMOTE_EVENTS);
     local.wait(1).await;
     call.cancel().unwrap();
-    assert_eq!(local.wait(2).await, ["LocalInvitationReceivedByPeer", "LocalInvitationCanceled"]);
+    // As in Agora, cancel() ends the invitation on the spot, with its event.
     assert_eq!(call.state(), "CANCELED");
+    assert_eq!(local.list(), ["LocalInvitationReceivedByPeer", "LocalInvitationCanceled"], "at once");
     assert_eq!(remote_events.wait(1).await, ["RemoteInvitationCanceled(ring ring)"]);
     assert_eq!(remote.state(), "CANCELED");
 }
@@ -117,7 +130,7 @@ async fn offline_callee_no_answer_and_a_caller_who_leaves() {
     // Nobody answers within the 3 s the harness allows.
     assert_eq!(
         local.wait(2).await,
-        ["LocalInvitationReceivedByPeer", "LocalInvitationFailure(PEER_NO_RESPONSE)"]
+        ["LocalInvitationReceivedByPeer", "LocalInvitationFailure(INVITATION_EXPIRE)"]
     );
     assert_eq!(remote_events.wait(1).await, ["RemoteInvitationFailure(INVITATION_EXPIRE)"]);
     assert_eq!((call.state(), remote.state()), ("FAILURE".to_string(), "FAILURE".to_string()));
@@ -188,6 +201,9 @@ async fn misuse_throws_with_codes_and_changes_nothing() {
     assert_eq!(code(call.cancel().unwrap_err()), 2);
     assert_eq!(call.state(), "IDLE");
     assert!(a.create_local_invitation(&"bad/id".into()).is_err(), "an invalid callee id");
+    call.set_channel_id("bad/room");
+    assert_eq!(code(call.send().unwrap_err()), 1, "send() with an invalid channelId");
+    assert_eq!(call.state(), "IDLE", "unchanged");
 }
 
 #[wasm_bindgen_test]

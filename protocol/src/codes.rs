@@ -153,7 +153,7 @@ error_family!(
 error_family!(
     /// `sendMessageToPeer()`.
     PeerMessageError {
-        FAILURE = 1 => Unknown, TIMEOUT = 2 => Timeout, TOO_OFTEN = 5 => TooOften,
+        FAILURE = 1 => Unknown, TIMEOUT = 2 => Timeout, TOO_OFTEN = 5 => LimitExceeded,
         INVALID_USERID = 6 => InvalidArgument, INVALID_MESSAGE = 7 => InvalidArgument,
         INCOMPATIBLE_MESSAGE = 8 => Internal, USER_NOT_LOGGED_IN = 102 => InvalidStatus,
     }
@@ -162,7 +162,7 @@ error_family!(
 error_family!(
     /// `channel.sendMessage()`.
     ChannelMessageError {
-        FAILURE = 1 => Unknown, TIMEOUT = 2 => Timeout, TOO_OFTEN = 3 => TooOften,
+        FAILURE = 1 => Unknown, TIMEOUT = 2 => Timeout, TOO_OFTEN = 3 => LimitExceeded,
         INVALID_MESSAGE = 4 => InvalidArgument, NOT_IN_CHANNEL = 5 => InvalidStatus,
         USER_NOT_LOGGED_IN = 102 => InvalidStatus,
     }
@@ -339,6 +339,10 @@ mod tests {
         assert_eq!(ConnectionChangeReason::REMOTE_LOGIN.as_str(), "REMOTE_LOGIN");
         assert!(ConnectionChangeReason::INTERRUPTED.should_retry());
         assert!(!ConnectionChangeReason::REMOTE_LOGIN.should_retry());
-        assert_eq!(PeerMessageError::TOO_OFTEN.kind().js_name(), "RtmInvokeTooOftenError");
+        // Agora names the message rate limit's error RtmLimitExceededError, other
+        // "too often" errors RtmInvokeTooOftenError.
+        assert_eq!(PeerMessageError::TOO_OFTEN.kind().js_name(), "RtmLimitExceededError");
+        assert_eq!(ChannelMessageError::TOO_OFTEN.kind().js_name(), "RtmLimitExceededError");
+        assert_eq!(JoinChannelError::TOO_OFTEN.kind().js_name(), "RtmInvokeTooOftenError");
     }
 }

@@ -7,7 +7,7 @@
 //! "delivered" (an acknowledgement from the callee's node), ReceivedByPeer,
 //! accept and refuse with their responses, cancel (the callee gets the
 //! content), a callee offline (not delivered), no answer in time
-//! (PEER_NO_RESPONSE / INVITATION_EXPIRE), the callee logging out while it
+//! (INVITATION_EXPIRE on both sides), the callee logging out while it
 //! rings (PEER_OFFLINE to the caller), the caller logging out (PEER_OFFLINE
 //! to the callee), and an answer that comes too late (an error, decided on
 //! the caller's node).
@@ -122,7 +122,7 @@ async fn an_unanswered_invitation_expires_on_both_sides() {
     let urls = start_cluster_with(vec![config.clone(), config]).await;
     let (mut caller, mut callee) = pair(&urls).await;
     let id = ring(&mut caller, &mut callee, "anyone?").await;
-    assert_eq!(update(&mut caller, id).await, InvitationUpdate::Failure("PEER_NO_RESPONSE".into()));
+    assert_eq!(update(&mut caller, id).await, InvitationUpdate::Failure("INVITATION_EXPIRE".into()));
     assert_eq!(update(&mut callee, id).await, InvitationUpdate::Failure("INVITATION_EXPIRE".into()));
     let r = within(10, "the late answer's reply", callee.request(answer(id, true, "sorry"))).await;
     assert_eq!(r.unwrap_err().code, ALREADY_END, "answered after it expired");

@@ -187,8 +187,8 @@ export async function callsKeptApartAndMisuseShown({ browser, baseUrl }) {
   return `misuse shown as: ${[...errors, responseError, staleError].join(' | ')}`;
 }
 
-// Nobody answers: the caller's call fails with PEER_NO_RESPONSE, the callee's with
-// INVITATION_EXPIRE. Needs the harness's server (a 3 s ring; rtm-server's default is 60 s).
+// Nobody answers: both the caller's call and the callee's fail with INVITATION_EXPIRE.
+// Needs the harness's server (a 3 s ring; rtm-server's default is 60 s).
 export async function unansweredCallExpires({ browser, baseUrl, control }) {
   requireControl(control, 'invitations.unansweredCallExpires (the harness configures a 3 s invitation timeout)');
   const [a, b] = await Promise.all([0, 1].map(() => openDemo(browser, baseUrl)));
@@ -200,10 +200,10 @@ export async function unansweredCallExpires({ browser, baseUrl, control }) {
   const started = Date.now();
   const out = await placeCall(a, uidB, { content }, 'A');
   const inc = await expectRinging(b, uidA, content, 'B');
-  await expectCallState(a, out, 'FAILURE', 'A', { reason: 'PEER_NO_RESPONSE', timeout: 3_000 + STEP_MS });
+  await expectCallState(a, out, 'FAILURE', 'A', { reason: 'INVITATION_EXPIRE', timeout: 3_000 + STEP_MS });
   await expectCallState(b, inc, 'FAILURE', 'B', { reason: 'INVITATION_EXPIRE' });
   const after = Date.now() - started;
-  await expectEvents(a, out, ['send()', 'LocalInvitationReceivedByPeer', 'LocalInvitationFailure("PEER_NO_RESPONSE")'], 'A');
+  await expectEvents(a, out, ['send()', 'LocalInvitationReceivedByPeer', 'LocalInvitationFailure("INVITATION_EXPIRE")'], 'A');
   await expectEvents(b, inc, ['RemoteInvitationReceived', 'RemoteInvitationFailure("INVITATION_EXPIRE")'], 'B');
   if (!(await b.isDisabled(`${callCard(inc)} [data-testid="call-accept"]`))) throw new Error('B: Accept still usable on an expired call');
   for (const [page, who] of [[a, 'A'], [b, 'B']]) await expectNoError(page, who, 'at the end');

@@ -31,6 +31,10 @@ extern "C" {
     pub fn channel_id(this: &Invitation) -> String;
     #[wasm_bindgen(method, setter, js_name = channelId)]
     pub fn set_channel_id(this: &Invitation, v: &str);
+    #[wasm_bindgen(method, catch, setter, js_name = channelId)]
+    pub fn try_set_channel_id(this: &Invitation, v: &str) -> Result<(), JsValue>;
+    #[wasm_bindgen(method, getter, js_name = callId)]
+    pub fn call_id(this: &Invitation) -> String;
     #[wasm_bindgen(method, getter, js_name = callerId)]
     pub fn caller_id(this: &Invitation) -> String;
     #[wasm_bindgen(method, getter, js_name = calleeId)]

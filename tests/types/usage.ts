@@ -2,7 +2,7 @@
 // event of the SDK used the way an app written for agora-rtm-sdk uses it. The
 // `@ts-expect-error` lines prove the typings are precise: each must be an error.
 import AgoraRTM, { AgoraRTM as Named, createInstance, ConnectionState } from 'rtm-wasm';
-import type { AttributesMap, LocalInvitation, RemoteInvitation, ChannelAttributeOptions, ChannelAttributes, ChannelMemberCountResult, PeersOnlineStatusResult, RtmChannel, RtmClient, RtmMessage, RtmReceivedMessage, RtmRawMessage, RtmStatusCode, RtmTextMessage, RtmError } from 'rtm-wasm';
+import type { RtmEvents, AttributesMap, LocalInvitation, RemoteInvitation, ChannelAttributeOptions, ChannelAttributes, ChannelMemberCountResult, PeersOnlineStatusResult, RtmChannel, RtmClient, RtmMessage, RtmReceivedMessage, RtmRawMessage, RtmStatusCode, RtmTextMessage, RtmError } from 'rtm-wasm';
 
 const version: string = AgoraRTM.VERSION + AgoraRTM.BUILD + AgoraRTM.END_CALL_PREFIX;
 const same: typeof AgoraRTM = Named;
@@ -179,4 +179,23 @@ client.getChannelMemberCount('lobby');
 // @ts-expect-error: ConnectionState values are the Agora strings
 const wrong: RtmStatusCode.ConnectionState = 'ONLINE';
 
-export { app, version, same, byName, connected, chained, count, fns, both, wrong };
+// The runtime surface agora-rtm-sdk apps read: connection state, Node's whole emitter,
+// invitation ids, the module's parameters.
+const nowState: RtmStatusCode.ConnectionState = client.connectionState;
+client.logoutSync();
+const hadListeners: boolean = client.emit('ConnectionStateChanged', AgoraRTM.ConnectionState.CONNECTED, AgoraRTM.ConnectionChangeReason.LOGIN_SUCCESS);
+client.prependListener('MessageFromPeer', (message, peerId) => console.log(peerId)).setMaxListeners(20);
+client.prependOnceListener('TokenExpired', () => {});
+const names: Array<keyof RtmEvents.RtmClientEvents> = client.eventNames();
+const max: number = client.getMaxListeners();
+const callId: string = client.createLocalInvitation('bob').callId;
+AgoraRTM.setParameter('LOG_HANDLER', (record: { level: string; message: string }) => console.log(record.message));
+const param: unknown = AgoraRTM.getParameter('RECONNECTING_AP_NUM');
+const debug = AgoraRTM.LOG_FILTER_DEBUG;
+const pid: string = AgoraRTM.processId;
+// @ts-expect-error: connectionState is read-only
+client.connectionState = 'CONNECTED';
+// @ts-expect-error: emit checks its arguments against the event map
+client.emit('PeersOnlineStatusChanged', 42);
+
+export { app, version, same, byName, connected, chained, count, fns, both, wrong, nowState, hadListeners, names, max, callId, param, debug, pid };

@@ -76,6 +76,11 @@ function createStatusReader(client, { ready, onResult, lastRead }) {
     }
     inFlight.delete(uid);
     if (stopped) return;
+    if (error && error.code === 6) {
+      // USER_NOT_FOUND: the contact is not logged in, and has no status while away.
+      attrs = {};
+      error = null;
+    }
     if (error && !ready()) {
       // The link dropped under the read (the SDK is reconnecting): read again once CONNECTED,
       // rather than show an error the user can do nothing about.

@@ -11,7 +11,7 @@ use crate::sessions::Session;
 use rtm_protocol::codes::AttributeOperationError as AttrErr;
 use rtm_protocol::limits::{self, AttrError, AttrLimits};
 use rtm_protocol::rate::AttrCall;
-use rtm_protocol::{AttrOp, ChannelAttr, OpError, Reply, Request};
+use rtm_protocol::{AttrOp, ChannelAttr, OpError, PeerState, Reply, Request};
 use std::sync::Arc;
 
 fn attr_error(e: AttrError) -> OpError {
@@ -113,6 +113,15 @@ impl Attributes {
         limits::validate_id(uid).map_err(|e| AttrErr::INVALID_ARGUMENT.err(e.describe("user id")))?;
         check_keys(&keys)?;
         budget(session, AttrCall::UserRead, "user attribute reads")?;
+        // As with Agora, a user's attributes are readable while the user is
+        // logged in; of anyone else, the answer is USER_NOT_FOUND.
+        if uid != session.uid {
+            let states = self.node.engine.presence.states(&session.app, &[uid.to_owned()]).await;
+            let online = states.map_err(store_error)?.first() == Some(&PeerState::ONLINE);
+            if !online {
+                return Err(AttrErr::USER_NOT_FOUND.err(format!("user {uid:?} is not logged in")));
+            }
+        }
         let all = self.node.engine.attributes.user(&session.app, uid).await.map_err(store_error)?;
         Ok(only_keys(all, keys.as_deref(), |(k, _)| k))
     }

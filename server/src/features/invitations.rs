@@ -195,10 +195,11 @@ impl Invitations {
         Ok(())
     }
 
-    /// No answer in time: the caller gets PEER_NO_RESPONSE, the callee INVITATION_EXPIRE.
+    /// No answer in time: both sides get INVITATION_EXPIRE, as with Agora (the
+    /// callee got the offer, or the caller would have heard PEER_OFFLINE).
     async fn expire(&self, invitation: u64) {
         let Some(p) = self.state.lock().unwrap().pending.remove(&invitation) else { return };
-        p.caller.push(&Push::Invitation { invitation, update: failure("PEER_NO_RESPONSE") });
+        p.caller.push(&Push::Invitation { invitation, update: failure("INVITATION_EXPIRE") });
         self.tell(&p.caller.app, &p.callee, invitation, failure("INVITATION_EXPIRE")).await;
     }
 
