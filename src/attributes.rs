@@ -3,20 +3,15 @@
 //! rules as the server's, from rtm-protocol), so a bad call fails at once.
 
 use crate::core::Core;
-use crate::errors::{self, Family};
+use crate::errors;
 use js_sys::{Array, Object, Reflect};
 use rtm_protocol::codes::AttributeOperationError as AttrErr;
+use rtm_protocol::families;
 use rtm_protocol::limits::{self, AttrError, AttrLimits, REQUEST_TIMEOUT_MS};
 use rtm_protocol::rate::AttrCall;
 use rtm_protocol::{AttrOp, ChannelAttr, OpError, Reply, Request};
 use std::rc::Rc;
 use wasm_bindgen::{JsCast, JsValue};
-
-const FAMILY: Family = Family {
-    kind_of: |c| AttrErr::from_code(c).map(AttrErr::kind),
-    lost: |m| AttrErr::FAILURE.err(m),
-    timeout: |m| AttrErr::TIMEOUT.err(m),
-};
 
 fn invalid(m: impl Into<String>) -> OpError {
     AttrErr::INVALID_ARGUMENT.err(m)
@@ -42,7 +37,7 @@ fn read_map(value: &JsValue) -> Result<Vec<(String, String)>, OpError> {
         let val = entry
             .get(1)
             .as_string()
-            .ok_or_else(|| invalid(format!("the value of {key:?} must be a string")))?;
+            .ok_or_else(|| invalid(format!("the value of \"{key}\" must be a string")))?;
         pairs.push((key, val));
     }
     AttrLimits::check_items(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str()))).map_err(attr_error)?;
@@ -77,7 +72,7 @@ fn notify(options: &JsValue) -> bool {
 }
 
 fn ready(core: &Core, call: AttrCall) -> Result<(), OpError> {
-    core.require_session(|m| AttrErr::USER_NOT_LOGGED_IN.err(m))?;
+    core.require_session(&families::ATTRS)?;
     if !core.budgets.borrow_mut().attrs(call, js_sys::Date::now() as u64) {
         let what = match call {
             AttrCall::UserRead => "40 user attribute reads",
@@ -91,7 +86,7 @@ fn ready(core: &Core, call: AttrCall) -> Result<(), OpError> {
 }
 
 async fn call(core: &Rc<Core>, req: Request) -> Result<Reply, OpError> {
-    errors::settle(core.request(req, REQUEST_TIMEOUT_MS).await, &FAMILY)
+    errors::settle(core.request(req, REQUEST_TIMEOUT_MS).await, &families::ATTRS)
 }
 
 /// Which user-attribute write.
@@ -141,7 +136,7 @@ pub async fn read_user(core: Rc<Core>, uid: JsValue, keys: Option<JsValue>) -> R
             }
             Ok(obj.into())
         }
-        other => Err(errors::unexpected(&other, FAMILY.lost)),
+        _ => Err(families::ATTRS.unexpected()),
     }
 }
 
@@ -181,7 +176,7 @@ pub async fn read_channel(
     ready(&core, AttrCall::ChannelRead)?;
     match call(&core, Request::GetChannelAttrs { channel, keys }).await? {
         Reply::ChannelAttrs { attrs } => Ok(channel_attrs_js(&attrs)),
-        other => Err(errors::unexpected(&other, FAMILY.lost)),
+        _ => Err(families::ATTRS.unexpected()),
     }
 }
 

@@ -4,13 +4,14 @@
 use crate::client::promise;
 use crate::core::Core;
 use crate::emitter::Emitter;
-use crate::errors::{self, Family};
+use crate::errors;
 use crate::message;
 use js_sys::{Array, Promise};
 use rtm_protocol::codes::{
     ChannelMessageError as SendErr, GetMembersError as MembersErr, JoinChannelError as JoinErr,
     LeaveChannelError as LeaveErr,
 };
+use rtm_protocol::families;
 use rtm_protocol::limits::{self, REQUEST_TIMEOUT_MS};
 use rtm_protocol::rate::JoinRefusal;
 use rtm_protocol::{OpError, Reply, Request};
@@ -88,23 +89,17 @@ impl RtmChannel {
     }
 }
 
-const JOIN: Family = Family {
-    kind_of: |c| JoinErr::from_code(c).map(JoinErr::kind),
-    lost: |m| JoinErr::FAILURE.err(m),
-    timeout: |m| JoinErr::TIMEOUT.err(m),
-};
-
 async fn join(core: Rc<Core>, inner: Rc<ChannelInner>) -> Result<(), OpError> {
-    core.require_session(|m| JoinErr::USER_NOT_LOGGED_IN.err(m))?;
+    core.require_session(&families::JOIN)?;
     let registered = core.channels.borrow().get(&inner.id).cloned();
     if inner.joined.get() || registered.as_ref().is_some_and(|c| Rc::ptr_eq(c, &inner)) {
         return Err(
-            JoinErr::ALREADY_JOINED.err(format!("channel {:?} is already joined or joining", inner.id))
+            JoinErr::ALREADY_JOINED.err(format!("channel \"{}\" is already joined or joining", inner.id))
         );
     }
     if registered.is_some() {
         return Err(JoinErr::ALREADY_JOINED_CHANNEL_OF_SAME_ID
-            .err(format!("another channel object for {:?} is joined or joining", inner.id)));
+            .err(format!("another channel object for \"{}\" is joined or joining", inner.id)));
     }
     if core.channels.borrow().len() >= limits::MAX_JOINED_CHANNELS {
         return Err(JoinErr::EXCEED_LIMIT.err(format!(
@@ -114,83 +109,70 @@ async fn join(core: Rc<Core>, inner: Rc<ChannelInner>) -> Result<(), OpError> {
     }
     core.budgets.borrow_mut().join(&inner.id, now()).map_err(|refusal| match refusal {
         JoinRefusal::SameChannel => JoinErr::JOIN_SAME_CHANNEL_TOO_OFTEN
-            .err(format!("channel {:?} was joined twice in the last 5 s; wait and retry", inner.id)),
+            .err(format!("channel \"{}\" was joined twice in the last 5 s; wait and retry", inner.id)),
         JoinRefusal::AnyChannel => JoinErr::TOO_OFTEN.err("more than 50 joins in 3 s; wait and retry"),
     })?;
     // Registered before the request: the member count pushed right after the
     // reply must find the channel.
     core.channels.borrow_mut().insert(inner.id.clone(), inner.clone());
     let reply = core.request(Request::Join { channel: inner.id.clone() }, REQUEST_TIMEOUT_MS).await;
-    match errors::settle(reply, &JOIN) {
+    match errors::settle(reply, &families::JOIN) {
         Ok(Reply::Done) => {
             inner.joined.set(true);
             Ok(())
         }
         other => {
             core.channels.borrow_mut().remove(&inner.id);
-            Err(other.map_or_else(|e| e, |r| errors::unexpected(&r, JOIN.lost)))
+            Err(other.map_or_else(|e| e, |_| families::JOIN.unexpected()))
         }
     }
 }
 
 async fn leave(core: Rc<Core>, inner: Rc<ChannelInner>) -> Result<(), OpError> {
-    core.require_session(|m| LeaveErr::USER_NOT_LOGGED_IN.err(m))?;
+    core.require_session(&families::LEAVE)?;
     if !inner.joined.get() {
-        return Err(LeaveErr::NOT_IN_CHANNEL.err(format!("channel {:?} is not joined", inner.id)));
+        return Err(LeaveErr::NOT_IN_CHANNEL.err(format!("channel \"{}\" is not joined", inner.id)));
     }
     // Whatever the server says, this object stops receiving the channel's events.
     inner.joined.set(false);
     core.channels.borrow_mut().remove(&inner.id);
-    const LEAVE: Family = Family {
-        kind_of: |c| LeaveErr::from_code(c).map(LeaveErr::kind),
-        lost: |m| LeaveErr::FAILURE.err(m),
-        timeout: |m| LeaveErr::FAILURE.err(m),
-    };
     let reply = core.request(Request::Leave { channel: inner.id.clone() }, REQUEST_TIMEOUT_MS).await;
-    errors::settle(reply, &LEAVE).map(|_| ())
+    errors::settle(reply, &families::LEAVE).map(|_| ())
 }
 
 async fn send(core: Rc<Core>, inner: Rc<ChannelInner>, message: JsValue) -> Result<(), OpError> {
     let payload = message::read(&message).map_err(|m| SendErr::INVALID_MESSAGE.err(m))?;
-    core.ride_out_reconnect(|m| SendErr::TIMEOUT.err(m)).await?;
-    core.require_session(|m| SendErr::USER_NOT_LOGGED_IN.err(m))?;
+    core.ride_out_reconnect(&families::CHANNEL_MESSAGE).await?;
+    core.require_session(&families::CHANNEL_MESSAGE)?;
     if !inner.joined.get() {
-        return Err(SendErr::NOT_IN_CHANNEL.err(format!("join channel {:?} before sending to it", inner.id)));
+        return Err(
+            SendErr::NOT_IN_CHANNEL.err(format!("join channel \"{}\" before sending to it", inner.id))
+        );
     }
     if !core.budgets.borrow_mut().send(now()) {
         return Err(
             SendErr::TOO_OFTEN.err("more than 180 messages in 3 s (peer and channel together); slow down")
         );
     }
-    const SEND: Family = Family {
-        kind_of: |c| SendErr::from_code(c).map(SendErr::kind),
-        lost: |m| SendErr::FAILURE.err(m),
-        timeout: |m| SendErr::TIMEOUT.err(m),
-    };
     let req = Request::SendChannel { channel: inner.id.clone(), payload };
-    errors::settle(core.request(req, REQUEST_TIMEOUT_MS).await, &SEND).map(|_| ())
+    errors::settle(core.request(req, REQUEST_TIMEOUT_MS).await, &families::CHANNEL_MESSAGE).map(|_| ())
 }
 
 async fn members(core: Rc<Core>, inner: Rc<ChannelInner>) -> Result<JsValue, OpError> {
-    core.require_session(|m| MembersErr::USER_NOT_LOGGED_IN.err(m))?;
+    core.require_session(&families::MEMBERS)?;
     if !inner.joined.get() {
         return Err(
-            MembersErr::NOT_IN_CHANNEL.err(format!("join channel {:?} to list its members", inner.id))
+            MembersErr::NOT_IN_CHANNEL.err(format!("join channel \"{}\" to list its members", inner.id))
         );
     }
     if !core.budgets.borrow_mut().get_members(now()) {
         return Err(MembersErr::TOO_OFTEN.err("more than 5 getMembers() calls in 2 s; wait and retry"));
     }
-    const MEMBERS: Family = Family {
-        kind_of: |c| MembersErr::from_code(c).map(MembersErr::kind),
-        lost: |m| MembersErr::FAILURE.err(m),
-        timeout: |m| MembersErr::TIMEOUT.err(m),
-    };
     let req = Request::GetMembers { channel: inner.id.clone() };
-    match errors::settle(core.request(req, REQUEST_TIMEOUT_MS).await, &MEMBERS)? {
+    match errors::settle(core.request(req, REQUEST_TIMEOUT_MS).await, &families::MEMBERS)? {
         Reply::Members { members } => {
             Ok(members.iter().map(|m| JsValue::from_str(m)).collect::<Array>().into())
         }
-        other => Err(errors::unexpected(&other, MEMBERS.lost)),
+        _ => Err(families::MEMBERS.unexpected()),
     }
 }

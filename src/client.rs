@@ -8,6 +8,7 @@ use crate::errors;
 use crate::{login, message};
 use js_sys::{Object, Promise, Reflect};
 use rtm_protocol::codes::{CreateChannelError, GetChannelMemberCountError as CountErr, PeerMessageError};
+use rtm_protocol::families;
 use rtm_protocol::limits::{self, REQUEST_TIMEOUT_MS};
 use rtm_protocol::{OpError, Reply, Request};
 use std::future::Future;
@@ -263,8 +264,8 @@ async fn send_to_peer(
     limits::validate_id(&peer).map_err(|e| PeerMessageError::INVALID_USERID.err(e.describe("peerId")))?;
     let offline = options.is_object()
         && Reflect::get(&options, &"enableOfflineMessaging".into()).is_ok_and(|v| v.is_truthy());
-    core.ride_out_reconnect(|m| PeerMessageError::TIMEOUT.err(m)).await?;
-    core.require_session(|m| PeerMessageError::USER_NOT_LOGGED_IN.err(m))?;
+    core.ride_out_reconnect(&families::PEER).await?;
+    core.require_session(&families::PEER)?;
     if !core.budgets.borrow_mut().send(js_sys::Date::now() as u64) {
         return Err(PeerMessageError::TOO_OFTEN.err(format!(
             "more than {} messages in {} ms (peer and channel messages together); slow down",
@@ -273,21 +274,15 @@ async fn send_to_peer(
         )));
     }
     let reply = core.request(Request::SendPeer { peer, payload, offline }, REQUEST_TIMEOUT_MS).await;
-    match errors::settle(reply, &PEER_FAMILY)? {
+    match errors::settle(reply, &families::PEER)? {
         Reply::PeerSent { has_peer_received } => {
             let result = Object::new();
             let _ = Reflect::set(&result, &"hasPeerReceived".into(), &has_peer_received.into());
             Ok(result.into())
         }
-        other => Err(errors::unexpected(&other, PEER_FAMILY.lost)),
+        _ => Err(families::PEER.unexpected()),
     }
 }
-
-const PEER_FAMILY: errors::Family = errors::Family {
-    kind_of: |c| PeerMessageError::from_code(c).map(PeerMessageError::kind),
-    lost: |m| PeerMessageError::FAILURE.err(m),
-    timeout: |m| PeerMessageError::TIMEOUT.err(m),
-};
 
 async fn member_counts(core: Rc<Core>, ids: JsValue) -> Result<JsValue, OpError> {
     let bad = |m: String| CountErr::INVALID_ARGUMENT.err(m);
@@ -308,17 +303,12 @@ async fn member_counts(core: Rc<Core>, ids: JsValue) -> Result<JsValue, OpError>
         limits::validate_id(&id).map_err(|e| bad(e.describe("channel id")))?;
         channels.push(id);
     }
-    core.require_session(|m| CountErr::USER_NOT_LOGGED_IN.err(m))?;
+    core.require_session(&families::MEMBER_COUNT)?;
     if !core.budgets.borrow_mut().member_count(js_sys::Date::now() as u64) {
         return Err(CountErr::TOO_OFTEN.err("at most one getChannelMemberCount() per second; wait and retry"));
     }
-    const COUNT: errors::Family = errors::Family {
-        kind_of: |c| CountErr::from_code(c).map(CountErr::kind),
-        lost: |m| CountErr::FAILURE.err(m),
-        timeout: |m| CountErr::TIMEOUT.err(m),
-    };
     let req = Request::GetMemberCount { channels: channels.clone() };
-    match errors::settle(core.request(req, REQUEST_TIMEOUT_MS).await, &COUNT)? {
+    match errors::settle(core.request(req, REQUEST_TIMEOUT_MS).await, &families::MEMBER_COUNT)? {
         Reply::MemberCounts { counts } if counts.len() == channels.len() => {
             let result = Object::new();
             for (id, count) in channels.iter().zip(counts) {
@@ -326,6 +316,6 @@ async fn member_counts(core: Rc<Core>, ids: JsValue) -> Result<JsValue, OpError>
             }
             Ok(result.into())
         }
-        other => Err(errors::unexpected(&other, COUNT.lost)),
+        _ => Err(families::MEMBER_COUNT.unexpected()),
     }
 }

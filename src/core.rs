@@ -9,8 +9,10 @@ use crate::emitter::Emitter;
 use crate::errors::RequestError;
 use crate::link::{Link, LinkEvent};
 use crate::state::ConnState;
+use crate::table::Table;
 use futures_channel::oneshot;
 use gloo_timers::callback::Timeout;
+use rtm_protocol::families::Family;
 use rtm_protocol::order::PushOrder;
 use rtm_protocol::rate::Budgets;
 use rtm_protocol::OpError;
@@ -19,7 +21,6 @@ use rtm_protocol::{
     Request, ServerFrame,
 };
 use std::cell::{Cell, RefCell};
-use std::collections::HashMap;
 use std::rc::{Rc, Weak};
 use wasm_bindgen::JsValue;
 
@@ -65,7 +66,7 @@ pub struct Core {
     closed: RefCell<Option<oneshot::Sender<()>>>,
     /// Set by a Kicked push: the reason the coming close gets.
     kicked: Cell<Option<Reason>>,
-    pending: RefCell<HashMap<u32, Pending>>,
+    pending: RefCell<Table<u32, Pending>>,
     next_request_id: Cell<u32>,
     /// The API's per-client rates, checked before the server checks them again.
     pub budgets: RefCell<Budgets>,
@@ -75,13 +76,13 @@ pub struct Core {
     /// how replayed duplicates are recognised.
     pub last_seq: Cell<u64>,
     /// Sent invitations, by server id.
-    pub local_invitations: RefCell<HashMap<u64, Rc<crate::invitation::LocalInner>>>,
+    pub local_invitations: RefCell<Table<u64, Rc<crate::invitation::LocalInner>>>,
     /// Received invitations that have not ended, by server id.
-    pub remote_invitations: RefCell<HashMap<u64, Rc<crate::invitation::RemoteInner>>>,
+    pub remote_invitations: RefCell<Table<u64, Rc<crate::invitation::RemoteInner>>>,
     /// Subscribed peers and their last known online state.
-    pub subscriptions: RefCell<std::collections::BTreeMap<String, rtm_protocol::PeerState>>,
+    pub subscriptions: RefCell<crate::presence::Subscriptions>,
     /// Channels joined (or being joined), by id: where channel pushes go.
-    pub channels: RefCell<HashMap<String, Rc<ChannelInner>>>,
+    pub channels: RefCell<Table<String, Rc<ChannelInner>>>,
 }
 
 impl Core {
@@ -101,15 +102,15 @@ impl Core {
             opened: RefCell::new(None),
             closed: RefCell::new(None),
             kicked: Cell::new(None),
-            pending: RefCell::new(HashMap::new()),
+            pending: RefCell::new(Table::default()),
             next_request_id: Cell::new(1),
             budgets: RefCell::new(Budgets::default()),
             resume_token: RefCell::new(None),
-            subscriptions: RefCell::new(Default::default()),
-            local_invitations: RefCell::new(HashMap::new()),
-            remote_invitations: RefCell::new(HashMap::new()),
+            subscriptions: RefCell::default(),
+            local_invitations: RefCell::new(Table::default()),
+            remote_invitations: RefCell::new(Table::default()),
             last_seq: Cell::new(0),
-            channels: RefCell::new(HashMap::new()),
+            channels: RefCell::new(Table::default()),
         })
     }
 
@@ -145,14 +146,11 @@ impl Core {
 
     /// Ok when logged in; otherwise the operation's "not logged in" error,
     /// built only then, saying why (e.g. RECONNECTING).
-    pub fn require_session(
-        &self,
-        not_logged_in: impl FnOnce(&'static str) -> OpError,
-    ) -> Result<(), OpError> {
+    pub fn require_session(&self, family: &Family) -> Result<(), OpError> {
         if self.state().is_connected() {
             Ok(())
         } else {
-            Err(not_logged_in(self.not_ready()))
+            Err(family.not_logged_in(self.not_ready()))
         }
     }
 
@@ -178,7 +176,7 @@ impl Core {
     /// state to change: a message sent during a short drop goes out once the
     /// session is back instead of failing. Still RECONNECTING then: the
     /// operation's timeout error.
-    pub async fn ride_out_reconnect(&self, timeout: fn(&str) -> OpError) -> Result<(), OpError> {
+    pub async fn ride_out_reconnect(&self, family: &Family) -> Result<(), OpError> {
         if self.state().state != State::RECONNECTING {
             return Ok(());
         }
@@ -186,9 +184,8 @@ impl Core {
         self.state_waiters.borrow_mut().push(tx);
         let _ = futures_util::future::select(rx, gloo_timers::future::TimeoutFuture::new(10_000)).await;
         if self.state().state == State::RECONNECTING {
-            return Err(timeout(
-                "the connection was not restored within 10 s (RECONNECTING); nothing was sent",
-            ));
+            let why = "the connection was not restored within 10 s (RECONNECTING); nothing was sent";
+            return Err(family.err(family.timeout, why));
         }
         Ok(())
     }

@@ -44,15 +44,6 @@ fn misuse(code: InvErr) -> JsValue {
     throw(code, why)
 }
 
-/// An invitation's id, a random UUID as in Agora. (Each side has its own: the
-/// protocol does not carry the caller's to the callee.)
-fn call_id() -> String {
-    let hex: String = (0..32)
-        .map(|_| char::from_digit((js_sys::Math::random() * 16.0) as u32 % 16, 16).unwrap_or('0'))
-        .collect();
-    [&hex[..8], &hex[8..12], &hex[12..16], &hex[16..20], &hex[20..]].join("-")
-}
-
 /// Emits from a microtask: `send()` returns before its listeners run.
 fn emit_later(emitter: Rc<LocalInner>, event: &'static str, args: Vec<JsValue>) {
     wasm_bindgen_futures::spawn_local(async move { emitter.emitter.emit(event, &args) });
@@ -128,7 +119,7 @@ impl LocalInvitation {
     pub fn create(core: Rc<Core>, callee: String) -> JsValue {
         let inner = Rc::new(LocalInner {
             callee,
-            call_id: call_id(),
+            call_id: crate::ids::random_uuid(),
             content: RefCell::default(),
             channel_id: RefCell::default(),
             response: RefCell::default(),
@@ -316,7 +307,7 @@ impl RemoteInvitation {
     pub fn create(core: Rc<Core>, id: u64, caller: String, content: String, channel_id: String) -> JsValue {
         let inner = Rc::new(RemoteInner {
             id,
-            call_id: call_id(),
+            call_id: crate::ids::random_uuid(),
             caller,
             content,
             channel_id,

@@ -25,6 +25,7 @@ pub mod client;
 pub mod core;
 pub mod emitter;
 pub mod errors;
+pub mod ids;
 pub mod invitation;
 pub mod link;
 pub mod log;
@@ -34,6 +35,7 @@ pub mod module;
 pub mod params;
 pub mod presence;
 pub mod state;
+pub mod table;
 
 pub use client::RtmClient;
 pub use module::{agora_rtm, create_instance, set_server_url};

@@ -55,7 +55,7 @@ impl Link {
     ) -> Result<Link, String> {
         let ws = WebSocket::new_with_str(url, protocol).map_err(|e| {
             let detail = e.dyn_ref::<js_sys::Error>().map(|e| String::from(e.message())).unwrap_or_default();
-            format!("cannot open a WebSocket to {url:?}: {detail}")
+            format!("cannot open a WebSocket to \"{url}\": {detail}")
         })?;
         ws.set_binary_type(BinaryType::Arraybuffer);
         let h = handler.clone();

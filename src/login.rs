@@ -7,6 +7,7 @@ use crate::errors::{self, RequestError};
 use futures_util::future::{select, Either};
 use gloo_timers::future::TimeoutFuture;
 use rtm_protocol::codes::{LoginError, LogoutError, RenewTokenError};
+use rtm_protocol::families;
 use rtm_protocol::limits::{self, LOGIN_TIMEOUT_MS, REQUEST_TIMEOUT_MS};
 use rtm_protocol::session::{after_login, after_resume, AfterResume, Established, Failure};
 use rtm_protocol::{ConnectionChangeReason as Reason, ConnectionState as State, OpError, Reply, Request};
@@ -197,13 +198,8 @@ pub async fn renew_token(core: Rc<Core>, token: wasm_bindgen::JsValue) -> Result
     if !core.budgets.borrow_mut().renew(js_sys::Date::now() as u64) {
         return Err(RenewTokenError::TOO_OFTEN.err("renewToken() is limited to 2 calls per second"));
     }
-    const RENEW: errors::Family = errors::Family {
-        kind_of: |c| RenewTokenError::from_code(c).map(RenewTokenError::kind),
-        lost: |m| RenewTokenError::FAILURE.err(m),
-        timeout: |m| RenewTokenError::FAILURE.err(m),
-    };
     let reply = core.request(Request::RenewToken { token: token.clone() }, REQUEST_TIMEOUT_MS).await;
-    errors::settle(reply, &RENEW)?;
+    errors::settle(reply, &families::RENEW)?;
     if let Some(creds) = core.credentials.borrow_mut().as_mut() {
         creds.token = Some(token);
     }
@@ -218,7 +214,7 @@ async fn rejoin_channels(core: &Rc<Core>) {
         if !matches!(reply, Ok(Ok(Reply::Done))) {
             core.log(
                 crate::log::Level::Warn,
-                &format!("could not re-join channel {id:?} after reconnecting"),
+                &format!("could not re-join channel \"{id}\" after reconnecting"),
             );
         }
     }

@@ -25,7 +25,7 @@ pub fn read(message: &JsValue) -> Result<Payload, String> {
     let is_raw = match kind.as_deref() {
         Some("RAW") => true,
         Some("TEXT") => false,
-        Some(other) => return Err(format!("messageType {other:?} is neither 'TEXT' nor 'RAW'")),
+        Some(other) => return Err(format!("messageType \"{other}\" is neither 'TEXT' nor 'RAW'")),
         None => !raw.is_undefined() && text.is_undefined(),
     };
     let payload = if is_raw {

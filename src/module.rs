@@ -100,7 +100,7 @@ fn build_module() -> JsValue {
     set(&m, "LOG_FILTER_WARNING", &LogFilter::WARNING.to_js());
     set(&m, "LOG_FILTER_INFO", &LogFilter::INFO.to_js());
     set(&m, "LOG_FILTER_DEBUG", &LogFilter::DEBUG.to_js());
-    set(&m, "processId", &process_id().into());
+    set(&m, "processId", &crate::ids::random_uuid().into());
     let set_parameter = Closure::<dyn Fn(JsValue, JsValue)>::new(crate::params::set);
     set(&m, "setParameter", &set_parameter.into_js_value());
     let get_parameter = Closure::<dyn Fn(JsValue) -> JsValue>::new(|key: JsValue| {
@@ -134,12 +134,4 @@ fn build_module() -> JsValue {
     let areas = ["GLOBAL", "INDIA", "JAPAN", "ASIA", "EUROPE", "CHINA", "NORTH_AMERICA"];
     set(&m, "AreaCode", &enum_object(&areas));
     m.into()
-}
-
-/// This page's id, a random UUID as in Agora (there it names the page's uploaded logs).
-fn process_id() -> String {
-    let hex: String = (0..32)
-        .map(|_| char::from_digit((js_sys::Math::random() * 16.0) as u32 % 16, 16).unwrap_or('0'))
-        .collect();
-    [&hex[..8], &hex[8..12], &hex[12..16], &hex[16..20], &hex[20..]].join("-")
 }

@@ -5,17 +5,18 @@
 //! re-subscription after a reconnect reports exactly what changed meanwhile.
 
 use crate::core::Core;
-use crate::errors::{self, Family};
+use crate::errors;
 use js_sys::{Array, Object, Reflect};
-use rtm_protocol::codes::{
-    PeerSubscriptionStatusError as SubErr, QueryPeersBySubscriptionOptionError as ListErr,
-    QueryPeersOnlineStatusError as QueryErr,
-};
+use rtm_protocol::codes::{PeerSubscriptionStatusError as SubErr, QueryPeersOnlineStatusError as QueryErr};
+use rtm_protocol::families::{self, Family};
 use rtm_protocol::limits::{self, MAX_PEERS_PER_CALL, MAX_SUBSCRIBED_PEERS, REQUEST_TIMEOUT_MS};
 use rtm_protocol::rate::PresenceCall;
 use rtm_protocol::{OpError, PeerState, Reply, Request};
 use std::rc::Rc;
 use wasm_bindgen::JsValue;
+
+/// The subscribed peers and their last known states, in subscription order.
+pub type Subscriptions = crate::table::Table<String, PeerState>;
 
 /// Reads an array of 1–256 valid peer ids.
 fn read_peers(ids: &JsValue, invalid: fn(&str) -> OpError) -> Result<Vec<String>, OpError> {
@@ -36,44 +37,29 @@ fn read_peers(ids: &JsValue, invalid: fn(&str) -> OpError) -> Result<Vec<String>
         .collect()
 }
 
-const SUB_NOT_LOGGED_IN: fn(&str) -> OpError = |m| SubErr::USER_NOT_LOGGED_IN.err(m);
-const SUB_TOO_OFTEN: fn(&str) -> OpError = |m| SubErr::TOO_OFTEN.err(m);
-
-/// A logged-in session and room in the call's rate budget (10 per 5 s).
+/// A logged-in session and room in the call's rate budget (10 per 5 s);
+/// `too_often` is the family's TOO_OFTEN code.
 fn check_call(
     core: &Core,
     call: PresenceCall,
-    not_logged_in: fn(&str) -> OpError,
-    too_often: fn(&str) -> OpError,
+    family: &Family,
+    too_often: u16,
     name: &str,
 ) -> Result<(), OpError> {
-    core.require_session(not_logged_in)?;
+    core.require_session(family)?;
     if !core.budgets.borrow_mut().presence(call, js_sys::Date::now() as u64) {
-        return Err(too_often(&format!("more than 10 {name}() calls in 5 s; wait and retry")));
+        return Err(family.err(too_often, format!("more than 10 {name}() calls in 5 s; wait and retry")));
     }
     Ok(())
 }
 
-const QUERY: Family = Family {
-    kind_of: |c| QueryErr::from_code(c).map(QueryErr::kind),
-    lost: |m| QueryErr::FAILURE.err(m),
-    timeout: |m| QueryErr::TIMEOUT.err(m),
-};
-
-const SUB: Family = Family {
-    kind_of: |c| SubErr::from_code(c).map(SubErr::kind),
-    lost: |m| SubErr::FAILURE.err(m),
-    timeout: |m| SubErr::TIMEOUT.err(m),
-};
-
 /// `queryPeersOnlineStatus(peerIds)` → `{peerId: boolean}`.
 pub async fn query(core: Rc<Core>, ids: JsValue) -> Result<JsValue, OpError> {
     let peers = read_peers(&ids, |m| QueryErr::INVALID_ARGUMENT.err(m))?;
-    let (not_logged_in, too_often) =
-        (|m: &str| QueryErr::USER_NOT_LOGGED_IN.err(m), |m: &str| QueryErr::TOO_OFTEN.err(m));
-    check_call(&core, PresenceCall::Query, not_logged_in, too_often, "queryPeersOnlineStatus")?;
+    let too_often = QueryErr::TOO_OFTEN.code();
+    check_call(&core, PresenceCall::Query, &families::QUERY, too_often, "queryPeersOnlineStatus")?;
     let reply = core.request(Request::QueryOnline { peers: peers.clone() }, REQUEST_TIMEOUT_MS).await;
-    match errors::settle(reply, &QUERY)? {
+    match errors::settle(reply, &families::QUERY)? {
         Reply::Online { online } if online.len() == peers.len() => {
             let result = Object::new();
             for (peer, on) in peers.iter().zip(online) {
@@ -81,7 +67,7 @@ pub async fn query(core: Rc<Core>, ids: JsValue) -> Result<JsValue, OpError> {
             }
             Ok(result.into())
         }
-        other => Err(errors::unexpected(&other, QUERY.lost)),
+        _ => Err(families::QUERY.unexpected()),
     }
 }
 
@@ -92,15 +78,18 @@ pub async fn subscribe(core: Rc<Core>, ids: JsValue) -> Result<(), OpError> {
     check_call(
         &core,
         PresenceCall::Subscribe,
-        SUB_NOT_LOGGED_IN,
-        SUB_TOO_OFTEN,
+        &families::SUBSCRIBE,
+        SubErr::TOO_OFTEN.code(),
         "subscribePeersOnlineStatus",
     )?;
     let total = {
+        // Peers already subscribed, plus the new ones counted once each. (Not a
+        // set built from both lists: collecting one pulled 3 KB of sorting code
+        // into the bundle; 256 ids at most make this quadratic count cheap.)
         let subs = core.subscriptions.borrow();
-        let mut all: std::collections::BTreeSet<&String> = subs.keys().collect();
-        all.extend(peers.iter());
-        all.len()
+        let fresh =
+            peers.iter().enumerate().filter(|(i, p)| !subs.contains_key(*p) && !peers[..*i].contains(p));
+        subs.len() + fresh.count()
     };
     if total > MAX_SUBSCRIBED_PEERS {
         return Err(SubErr::OVERFLOW.err(format!(
@@ -118,9 +107,12 @@ pub async fn subscribe(core: Rc<Core>, ids: JsValue) -> Result<(), OpError> {
 
 async fn request_states(core: &Rc<Core>, peers: Vec<String>) -> Result<Vec<PeerState>, OpError> {
     let n = peers.len();
-    match errors::settle(core.request(Request::Subscribe { peers }, REQUEST_TIMEOUT_MS).await, &SUB)? {
+    match errors::settle(
+        core.request(Request::Subscribe { peers }, REQUEST_TIMEOUT_MS).await,
+        &families::SUBSCRIBE,
+    )? {
         Reply::PeerStates { states } if states.len() == n => Ok(states),
-        other => Err(errors::unexpected(&other, SUB.lost)),
+        _ => Err(families::SUBSCRIBE.unexpected()),
     }
 }
 
@@ -176,8 +168,8 @@ pub async fn unsubscribe(core: Rc<Core>, ids: JsValue) -> Result<(), OpError> {
     check_call(
         &core,
         PresenceCall::Unsubscribe,
-        SUB_NOT_LOGGED_IN,
-        SUB_TOO_OFTEN,
+        &families::SUBSCRIBE,
+        SubErr::TOO_OFTEN.code(),
         "unsubscribePeersOnlineStatus",
     )?;
     {
@@ -185,7 +177,7 @@ pub async fn unsubscribe(core: Rc<Core>, ids: JsValue) -> Result<(), OpError> {
         peers.iter().for_each(|p| _ = subs.remove(p));
     }
     let reply = core.request(Request::Unsubscribe { peers }, REQUEST_TIMEOUT_MS).await;
-    errors::settle(reply, &SUB).map(|_| ())
+    errors::settle(reply, &families::SUBSCRIBE).map(|_| ())
 }
 
 /// `queryPeersBySubscriptionOption('ONLINE_STATUS')` → the subscribed ids.
@@ -199,7 +191,7 @@ pub fn subscribed(core: &Core, option: &JsValue) -> Result<JsValue, OpError> {
             message: "the only subscription option is 'ONLINE_STATUS'".into(),
         });
     }
-    core.require_session(|m| ListErr::USER_NOT_LOGGED_IN.err(m))?;
+    core.require_session(&families::SUBSCRIBED)?;
     Ok(core.subscriptions.borrow().keys().map(|k| JsValue::from_str(k)).collect::<Array>().into())
 }
 

@@ -101,7 +101,7 @@ impl Client {
         self.inner.budget(|b, now| b.attrs(AttrCall::UserRead, now), too_often)?;
         match self.inner.call(Request::GetUserAttrs { uid: uid.to_owned(), keys }, &error::ATTRS).await? {
             Reply::UserAttrs { attrs } => Ok(attrs.into_iter().collect()),
-            other => Err(error::ATTRS.unexpected(&other)),
+            _ => Err(error::ATTRS.unexpected()),
         }
     }
 
@@ -184,7 +184,7 @@ impl Client {
         let req = Request::GetChannelAttrs { channel: channel.to_owned(), keys };
         match self.inner.call(req, &error::ATTRS).await? {
             Reply::ChannelAttrs { attrs } => Ok(attrs.into_iter().map(|a| (a.key.clone(), a)).collect()),
-            other => Err(error::ATTRS.unexpected(&other)),
+            _ => Err(error::ATTRS.unexpected()),
         }
     }
 }

@@ -79,7 +79,7 @@ impl Channel {
             Ok(Reply::Done) => Ok(()),
             other => {
                 self.inner.lock().channels.remove(&*self.id);
-                Err(other.map_or_else(|e| e, |r| error::JOIN.unexpected(&r)))
+                Err(other.map_or_else(|e| e, |_| error::JOIN.unexpected()))
             }
         }
     }
@@ -130,7 +130,7 @@ impl Channel {
             .budget(|b, now| b.get_members(now), || MembersError::TOO_OFTEN.err("at most 5 calls per 2 s"))?;
         match self.inner.call(Request::GetMembers { channel: self.id.to_string() }, &error::MEMBERS).await? {
             Reply::Members { members } => Ok(members),
-            other => Err(error::MEMBERS.unexpected(&other)),
+            _ => Err(error::MEMBERS.unexpected()),
         }
     }
 }

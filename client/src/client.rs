@@ -149,7 +149,7 @@ impl Client {
         };
         match self.inner.call(req, &error::PEER).await? {
             Reply::PeerSent { has_peer_received } => Ok(PeerSendResult { has_peer_received }),
-            other => Err(error::PEER.unexpected(&other)),
+            _ => Err(error::PEER.unexpected()),
         }
     }
 
@@ -172,7 +172,7 @@ impl Client {
         match self.inner.call(Request::GetMemberCount { channels: ids.clone() }, &error::MEMBER_COUNT).await?
         {
             Reply::MemberCounts { counts } => Ok(ids.into_iter().zip(counts).collect()),
-            other => Err(error::MEMBER_COUNT.unexpected(&other)),
+            _ => Err(error::MEMBER_COUNT.unexpected()),
         }
     }
 
@@ -186,7 +186,7 @@ impl Client {
         )?;
         match self.inner.call(Request::QueryOnline { peers: ids.clone() }, &error::QUERY).await? {
             Reply::Online { online } => Ok(ids.into_iter().zip(online).collect()),
-            other => Err(error::QUERY.unexpected(&other)),
+            _ => Err(error::QUERY.unexpected()),
         }
     }
 
@@ -217,7 +217,7 @@ impl Client {
                 s.router.emit(crate::Event::PeersOnlineStatusChanged(now));
                 Ok(())
             }
-            other => Err(error::SUBSCRIBE.unexpected(&other)),
+            _ => Err(error::SUBSCRIBE.unexpected()),
         }
     }
 

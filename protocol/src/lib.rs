@@ -4,7 +4,8 @@
 //! - [`frames`]: what travels over the WebSocket — requests, replies and pushes.
 //! - [`codec`]: how frames become bytes (postcard; append-only evolution).
 //! - [`codes`]: Agora's numeric error codes, one enum per operation family, and the
-//!   connection states and reasons.
+//!   connection states and reasons; [`families`]: per operation, the codes a client
+//!   gives a lost connection, a timeout and "not logged in".
 //! - [`limits`]: sizes, rates and id rules that both sides enforce.
 //! - [`rate`]: the sliding-window limiter both sides use for those rates.
 //! - [`order`], [`backoff`], [`session`]: what every client (the browser SDK,
@@ -18,6 +19,7 @@
 pub mod backoff;
 pub mod codec;
 pub mod codes;
+pub mod families;
 pub mod frames;
 #[doc(hidden)]
 pub mod fuzzing;

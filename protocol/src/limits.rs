@@ -98,12 +98,13 @@ impl AttrLimits {
     pub fn check_key(key: &str) -> Result<(), AttrError> {
         if key.is_empty() || key.len() > MAX_ATTR_KEY_BYTES {
             return Err(AttrError::BadKey(format!(
-                "attribute key {key:?} must be 1-{MAX_ATTR_KEY_BYTES} bytes"
+                "attribute key \"{key}\" must be 1-{MAX_ATTR_KEY_BYTES} bytes"
             )));
         }
         if let Some(c) = key.chars().find(|c| c.is_whitespace() || c.is_control()) {
             return Err(AttrError::BadKey(format!(
-                "attribute key {key:?} contains {c:?}; use visible characters"
+                "attribute key \"{key}\" contains U+{:04X}; use visible characters",
+                c as u32
             )));
         }
         Ok(())
@@ -115,7 +116,7 @@ impl AttrLimits {
             Self::check_key(key)?;
             if value.len() > MAX_ATTR_VALUE_BYTES {
                 return Err(AttrError::Overflow(format!(
-                    "the value of {key:?} is {} bytes; at most {MAX_ATTR_VALUE_BYTES}",
+                    "the value of \"{key}\" is {} bytes; at most {MAX_ATTR_VALUE_BYTES}",
                     value.len()
                 )));
             }
@@ -190,7 +191,7 @@ impl IdError {
             IdError::TooLong => format!("{what} must be at most {MAX_ID_BYTES} bytes"),
             IdError::Null => format!("{what} must not be the string \"null\""),
             IdError::BadChar(c) => format!(
-                "{what} contains {c:?}; allowed are a-z A-Z 0-9, space and !#$%&()+-:;<=.>?@[]^_{{}}|~,"
+                "{what} contains '{c}'; allowed are a-z A-Z 0-9, space and !#$%&()+-:;<=.>?@[]^_{{}}|~,"
             ),
         }
     }
@@ -198,7 +199,9 @@ impl IdError {
 
 /// Whether `c` may appear in a user or channel id.
 pub fn is_id_char(c: char) -> bool {
-    c.is_ascii_alphanumeric() || " !#$%&()+-:;<=.>?@[]^_{}|~,".contains(c)
+    // Bytes, not `str::contains`: that pulled a generic string searcher
+    // (~2 KB) into the browser SDK.
+    c.is_ascii_alphanumeric() || (c.is_ascii() && b" !#$%&()+-:;<=.>?@[]^_{}|~,".contains(&(c as u8)))
 }
 
 /// Checks a user or channel id: 1–64 bytes of the allowed characters, not "null".

@@ -3,7 +3,7 @@
 //! server (a monotonic clock), and tests need no clock at all.
 
 use crate::limits;
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 
 /// Remembers the last `max` accepted hits.
 #[derive(Debug, Clone)]
@@ -69,7 +69,9 @@ pub enum JoinRefusal {
 pub struct Budgets {
     send: RateWindow,
     join_any: RateWindow,
-    join_same: HashMap<String, RateWindow>,
+    /// Per channel joined within its window. A list: a few entries at most (50
+    /// joins per 3 s), and a hash map's code weighed on the browser SDK.
+    join_same: Vec<(String, RateWindow)>,
     get_members: RateWindow,
     member_count: RateWindow,
     presence: [RateWindow; 3],
@@ -108,7 +110,7 @@ impl Default for Budgets {
         Budgets {
             send: RateWindow::new(limits::SEND_RATE_MAX, limits::SEND_RATE_WINDOW_MS),
             join_any: RateWindow::from_rate(limits::JOIN_ANY_RATE),
-            join_same: HashMap::new(),
+            join_same: Vec::new(),
             get_members: RateWindow::from_rate(limits::GET_MEMBERS_RATE),
             member_count: RateWindow::from_rate(limits::MEMBER_COUNT_RATE),
             presence: std::array::from_fn(|_| RateWindow::from_rate(limits::PRESENCE_RATE)),
@@ -134,14 +136,17 @@ impl Budgets {
     /// One join of `channel`: counted against both join budgets, or neither.
     pub fn join(&mut self, channel: &str, now_ms: u64) -> Result<(), JoinRefusal> {
         // Forget channels whose window has emptied, so the map stays small.
-        self.join_same.retain(|_, w| {
+        self.join_same.retain_mut(|(_, w)| {
             w.has_room(now_ms);
             !w.hits.is_empty()
         });
-        let same = self
-            .join_same
-            .entry(channel.to_owned())
-            .or_insert_with(|| RateWindow::from_rate(limits::JOIN_SAME_RATE));
+        let same = match self.join_same.iter().position(|(c, _)| c == channel) {
+            Some(i) => &mut self.join_same[i].1,
+            None => {
+                self.join_same.push((channel.to_owned(), RateWindow::from_rate(limits::JOIN_SAME_RATE)));
+                &mut self.join_same.last_mut().expect("just pushed").1
+            }
+        };
         if !same.has_room(now_ms) {
             return Err(JoinRefusal::SameChannel);
         }

@@ -82,9 +82,10 @@ pub fn after_resume(reply: Result<Reply, RequestError>) -> AfterResume {
 pub fn after_login(reply: Result<Reply, RequestError>) -> Result<String, Failure> {
     match reply {
         Ok(Reply::LoggedIn { resume, .. }) => Ok(resume),
-        Ok(other) => {
-            Err(Failure::Refused(LoginError::UNKNOWN.err(format!("unexpected login reply {other:?}"))))
-        }
+        // Not printed: its Debug formatting would weigh on the browser SDK.
+        Ok(_) => Err(Failure::Refused(
+            LoginError::UNKNOWN.err("unexpected login reply: is the server an rtm-server of this version?"),
+        )),
         Err(RequestError::Refused(e)) => Err(login_failure(e)),
         Err(RequestError::Timeout | RequestError::LinkLost) => Err(Failure::Retry),
     }
