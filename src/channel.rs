@@ -115,6 +115,7 @@ async fn join(core: Rc<Core>, inner: Rc<ChannelInner>) -> Result<(), OpError> {
     // Registered before the request: the member count pushed right after the
     // reply must find the channel.
     core.channels.borrow_mut().insert(inner.id.clone(), inner.clone());
+    inner.emitter.pin();
     let reply = core.request(Request::Join { channel: inner.id.clone() }, REQUEST_TIMEOUT_MS).await;
     match errors::settle(reply, &families::JOIN) {
         Ok(Reply::Done) => {
@@ -123,6 +124,7 @@ async fn join(core: Rc<Core>, inner: Rc<ChannelInner>) -> Result<(), OpError> {
         }
         other => {
             core.channels.borrow_mut().remove(&inner.id);
+            inner.emitter.unpin();
             Err(other.map_or_else(|e| e, |_| families::JOIN.unexpected()))
         }
     }
@@ -136,6 +138,7 @@ async fn leave(core: Rc<Core>, inner: Rc<ChannelInner>) -> Result<(), OpError> {
     // Whatever the server says, this object stops receiving the channel's events.
     inner.joined.set(false);
     core.channels.borrow_mut().remove(&inner.id);
+    inner.emitter.unpin();
     let reply = core.request(Request::Leave { channel: inner.id.clone() }, REQUEST_TIMEOUT_MS).await;
     errors::settle(reply, &families::LEAVE).map(|_| ())
 }

@@ -5,7 +5,7 @@
 //! `RefCell` borrow across an `.await`.
 
 use crate::channel::ChannelInner;
-use crate::emitter::Emitter;
+use crate::emitter::{Emitter, Message};
 use crate::errors::RequestError;
 use crate::link::{Link, LinkEvent};
 use crate::state::ConnState;
@@ -164,6 +164,12 @@ impl Core {
         let mut s = self.state.get();
         let changed = s.set(state, reason);
         self.state.set(s);
+        // The client is held while it has (or seeks) a session: its events can come.
+        if state == State::DISCONNECTED {
+            self.emitter.unpin();
+        } else {
+            self.emitter.pin();
+        }
         if let Some((state, reason)) = changed {
             let waiters: Vec<_> = self.state_waiters.borrow_mut().drain(..).collect();
             waiters.into_iter().for_each(|w| _ = w.send(()));
@@ -374,12 +380,7 @@ impl Core {
             Push::PeerMessage { delivery, from, payload, ts, offline } => {
                 // Acknowledge first: the app now has it, whatever its listeners do.
                 self.notify(Request::PeerAck { delivery });
-                let args = [
-                    crate::message::to_js(&payload),
-                    JsValue::from_str(&from),
-                    crate::message::props(ts, offline),
-                ];
-                self.emitter.emit("MessageFromPeer", &args);
+                self.emitter.emit_message(Message::Peer, &payload, &from, ts, offline);
             }
             Push::Kicked { reason } => self.kicked.set(Some(reason)),
             Push::TokenWillExpire => self.emitter.emit("TokenPrivilegeWillExpire", &[]),
@@ -414,12 +415,10 @@ impl Core {
                 );
             }
             Push::ChannelMessage { channel, from, payload, ts } => {
-                let args = [
-                    crate::message::to_js(&payload),
-                    JsValue::from_str(&from),
-                    crate::message::props(ts, false),
-                ];
-                self.emit_channel(&channel, "ChannelMessage", &args);
+                let target = self.channels.borrow().get(&channel).cloned();
+                if let Some(target) = target {
+                    target.emitter.emit_message(Message::Channel, &payload, &from, ts, false);
+                }
             }
             Push::MemberJoined { channel, uid } => {
                 self.emit_channel(&channel, "MemberJoined", &[JsValue::from_str(&uid)]);
@@ -458,6 +457,7 @@ impl Core {
         let channels: Vec<_> = self.channels.borrow_mut().drain().map(|(_, c)| c).collect();
         for channel in channels {
             channel.joined.set(false);
+            channel.emitter.unpin();
         }
     }
 }

@@ -68,6 +68,7 @@ impl LocalInner {
         if let Some(next) = self.state.get().on_news(news) {
             self.state.set(next);
             self.emitter.emit(event, args);
+            self.release_if_ended();
         }
     }
 
@@ -77,6 +78,15 @@ impl LocalInner {
             *self.response.borrow_mut() = response.clone();
             self.state.set(next);
             self.emitter.emit(event, &[response.into()]);
+            self.release_if_ended();
+        }
+    }
+
+    /// Once ended, nothing more happens to the invitation: the SDK stops
+    /// holding its JS object (held while it rang, see `send()`).
+    fn release_if_ended(&self) {
+        if self.state.get().ended() {
+            self.emitter.unpin();
         }
     }
 
@@ -212,6 +222,8 @@ impl LocalInvitation {
             return Ok(());
         }
         inner.state.set(next);
+        // Held while it rings: apps listen on invitations they do not keep.
+        inner.emitter.pin();
         let core = self.core.clone();
         let req = Request::InviteSend {
             callee: inner.callee.clone(),
@@ -249,6 +261,7 @@ impl LocalInvitation {
             self.core.notify(Request::InviteCancel { invitation });
         }
         inner.emitter.emit("LocalInvitationCanceled", &[]);
+        inner.release_if_ended();
         Ok(())
     }
 }
@@ -271,6 +284,15 @@ impl RemoteInner {
         if let Some(next) = self.state.get().on_news(news) {
             self.state.set(next);
             self.emitter.emit(event, args);
+            self.release_if_ended();
+        }
+    }
+
+    /// Once ended, the SDK stops holding the invitation's JS object (held
+    /// from its arrival, see `create()`).
+    fn release_if_ended(&self) {
+        if self.state.get().ended() {
+            self.emitter.unpin();
         }
     }
 
@@ -316,7 +338,10 @@ impl RemoteInvitation {
             emitter: Emitter::default(),
         });
         core.remote_invitations.borrow_mut().insert(id, inner.clone());
-        inner.clone().emitter.adopt(RemoteInvitation { core, inner }.into())
+        let js = inner.emitter.adopt(RemoteInvitation { core, inner: inner.clone() }.into());
+        // Held while it rings: apps listen on invitations they do not keep.
+        inner.emitter.pin();
+        js
     }
 
     fn answer(&self, call: RemoteCall) -> Result<(), JsValue> {
@@ -336,6 +361,7 @@ impl RemoteInvitation {
             core.remote_invitations.borrow_mut().remove(&inner.id);
             core.notify(req);
             inner.emitter.emit("RemoteInvitationRefused", &[]);
+            inner.release_if_ended();
             return Ok(());
         }
         wasm_bindgen_futures::spawn_local(async move {

@@ -1,17 +1,14 @@
 //! `RtmMessage` objects: reading what the app passes in (TEXT or RAW, with the
-//! type given or inferred) and building what listeners receive.
+//! type given or inferred). What listeners receive is built in JS, in one call
+//! per message (`Emitter::emit_message`).
 
-use js_sys::{Object, Reflect, Uint8Array};
+use js_sys::{Reflect, Uint8Array};
 use rtm_protocol::limits::MAX_MESSAGE_BYTES;
 use rtm_protocol::Payload;
 use wasm_bindgen::{JsCast, JsValue};
 
 fn get(obj: &JsValue, key: &str) -> JsValue {
     Reflect::get(obj, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
-}
-
-fn set(obj: &Object, key: &str, value: &JsValue) {
-    let _ = Reflect::set(obj, &JsValue::from_str(key), value);
 }
 
 /// Reads an app's message; the error says what is wrong with it.
@@ -50,29 +47,4 @@ pub fn read(message: &JsValue) -> Result<Payload, String> {
         ));
     }
     Ok(payload)
-}
-
-/// The object a listener receives.
-pub fn to_js(payload: &Payload) -> JsValue {
-    let obj = Object::new();
-    match payload {
-        Payload::Text(text) => {
-            set(&obj, "text", &JsValue::from_str(text));
-            set(&obj, "messageType", &JsValue::from_str("TEXT"));
-        }
-        Payload::Raw { data, description } => {
-            set(&obj, "rawMessage", &Uint8Array::from(&data[..]).into());
-            set(&obj, "description", &JsValue::from_str(description));
-            set(&obj, "messageType", &JsValue::from_str("RAW"));
-        }
-    }
-    obj.into()
-}
-
-/// `messageProps` of a received message.
-pub fn props(server_ts: u64, offline: bool) -> JsValue {
-    let obj = Object::new();
-    set(&obj, "serverReceivedTs", &JsValue::from_f64(server_ts as f64));
-    set(&obj, "isOfflineMessage", &JsValue::from_bool(offline));
-    obj.into()
 }

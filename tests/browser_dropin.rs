@@ -126,6 +126,43 @@ async fn channel_and_invitation_listeners_get_their_object_as_this() {
     call(&invitation, "cancel", &[]).unwrap();
 }
 
+/// A full garbage collection (webdriver.json starts Chromium with --expose-gc).
+async fn collect_garbage() {
+    pause(20).await; // a new job: objects a WeakRef kept for the last one may go now
+    let gc: Function = get(&js_sys::global(), "gc").dyn_into().expect("Chromium started with --expose-gc");
+    gc.call0(&JsValue::UNDEFINED).unwrap();
+    pause(20).await;
+}
+
+#[wasm_bindgen_test]
+async fn objects_the_app_does_not_keep_still_get_their_events() {
+    let (app, room) = (unique("app"), unique("room"));
+    let b_uid = unique("B");
+    let a = logged_in(&app, &unique("A")).await;
+    let (room_inbox, ring_log) = (Array::new(), Array::new());
+    {
+        // `client.createChannel(id).on(...)`, `createInstance(...)` kept nowhere: the app's
+        // only hold on these objects is the listeners it gave them.
+        let b: JsValue = client(&app).into();
+        call(&b, "on", &["RemoteInvitationReceived".into(), record_this(&ring_log).into()]).unwrap();
+        settle(call(&b, "login", &[obj(&[("uid", b_uid.clone().into())])]).unwrap().unchecked_into())
+            .await
+            .unwrap();
+        let channel = call(&b, "createChannel", &[room.clone().into()]).unwrap();
+        call(&channel, "on", &["ChannelMessage".into(), record_this(&room_inbox).into()]).unwrap();
+        settle(call(&channel, "join", &[]).unwrap().unchecked_into()).await.unwrap();
+    }
+    collect_garbage().await;
+    let a_room = a.create_channel(&room.into()).unwrap();
+    settle(a_room.join()).await.unwrap();
+    settle(a_room.send_message(&text("still listening?"))).await.unwrap();
+    eventually("the channel's listener is called", || room_inbox.length() == 1).await;
+    let call_b = call(&a, "createLocalInvitation", &[b_uid.into()]).unwrap();
+    call(&call_b, "send", &[]).unwrap();
+    eventually("the client's listener is called", || ring_log.length() == 1).await;
+    call(&call_b, "cancel", &[]).unwrap();
+}
+
 #[wasm_bindgen_test]
 async fn wasm_bindgen_internals_cannot_break_an_object() {
     let c = client(&unique("app"));

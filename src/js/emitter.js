@@ -4,7 +4,9 @@
 // 14 methods cost an export and glue per class.
 //
 // The SDK emits through a WeakRef to the object (see adopt), so an object the app dropped can
-// still be collected: the Rust state behind it never holds it strongly.
+// be collected once nothing can happen to it; while something can (a session, a joined channel,
+// a ringing invitation) the SDK holds the object itself instead (Emitter::pin in emitter.rs):
+// apps register listeners on objects they do not keep, `client.createChannel(id).on(...)`.
 
 const LISTENERS = new WeakMap(); // object -> Map(event -> [listener | once-wrapper])
 const MAX = new WeakMap(); // object -> setMaxListeners(n)
@@ -85,6 +87,24 @@ const METHODS = {
   getMaxListeners() { return MAX.has(this) ? MAX.get(this) : 10; },
 };
 
+// Received messages, built and delivered in one call from the SDK: on the receive path every
+// crossing between wasm and JS costs (docs/benchmarks.md, "SDK in the browser").
+const MESSAGE_EVENTS = ['MessageFromPeer', 'ChannelMessage'];
+
+export function emitText(target, which, text, from, ts, offline) {
+  const props = { serverReceivedTs: ts, isOfflineMessage: offline };
+  emitFromSdk(target, MESSAGE_EVENTS[which], [{ text, messageType: 'TEXT' }, from, props]);
+}
+
+export function emitRaw(target, which, rawMessage, description, from, ts, offline) {
+  const props = { serverReceivedTs: ts, isOfflineMessage: offline };
+  emitFromSdk(target, MESSAGE_EVENTS[which], [{ rawMessage, description, messageType: 'RAW' }, from, props]);
+}
+
+export function deref(ref) {
+  return ref.deref();
+}
+
 // Called once per object the SDK hands to the app: gives its class the methods above and hides
 // wasm-bindgen's own members, which an app could break the object with (`free()` would release
 // its Rust state under the SDK). Returns the WeakRef the SDK emits through.
@@ -104,8 +124,8 @@ export function adopt(o) {
 
 // The SDK's emit: a listener that throws is reported on the console and the others still run,
 // so an app's bug cannot stall the SDK's event handling.
-export function emitFromSdk(ref, event, args) {
-  const o = ref && ref.deref();
+export function emitFromSdk(target, event, args) {
+  const o = target instanceof WeakRef ? target.deref() : target;
   if (!o) return;
   for (const l of current(o, event).slice()) {
     try {
