@@ -1,10 +1,9 @@
 //! `RtmChannel`: `client.createChannel(id)` → join, leave, send, list members,
 //! and the channel's events, which the client's core routes here by id.
 
-use crate::client::promise;
 use crate::core::Core;
 use crate::emitter::Emitter;
-use crate::errors;
+use crate::errors::{self, promise};
 use crate::message;
 use js_sys::{Array, Promise};
 use rtm_protocol::codes::{

@@ -4,14 +4,13 @@
 use crate::attributes::{self, UserWrite};
 use crate::channel::RtmChannel;
 use crate::core::Core;
-use crate::errors;
+use crate::errors::{self, promise};
 use crate::{login, message};
 use js_sys::{Object, Promise, Reflect};
 use rtm_protocol::codes::{CreateChannelError, GetChannelMemberCountError as CountErr, PeerMessageError};
 use rtm_protocol::families;
 use rtm_protocol::limits::{self, REQUEST_TIMEOUT_MS};
 use rtm_protocol::{OpError, Reply, Request};
-use std::future::Future;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 
@@ -19,20 +18,6 @@ use wasm_bindgen::prelude::*;
 #[wasm_bindgen(skip_typescript)]
 pub struct RtmClient {
     pub(crate) core: Rc<Core>,
-}
-
-/// Runs `fut` as a Promise that rejects with a coded Error.
-pub(crate) fn promise<F>(fut: F) -> Promise
-where
-    F: Future<Output = Result<JsValue, OpError>> + 'static,
-{
-    boxed_promise(Box::pin(fut))
-}
-
-/// One instantiation of the Promise machinery for every method: boxing each
-/// method's future first keeps the bundle small (docs/benchmarks.md).
-fn boxed_promise(fut: std::pin::Pin<Box<dyn Future<Output = Result<JsValue, OpError>>>>) -> Promise {
-    wasm_bindgen_futures::future_to_promise(async move { fut.await.map_err(|e| errors::to_js(&e)) })
 }
 
 #[wasm_bindgen]

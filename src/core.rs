@@ -117,7 +117,7 @@ impl Core {
     /// Where this client connects: `config.serverUrl`, else the module-level
     /// setting, else the page's own origin.
     pub fn url(&self) -> String {
-        self.server_url.clone().unwrap_or_else(crate::module::default_server_url)
+        self.server_url.clone().unwrap_or_else(crate::params::default_server_url)
     }
 
     /// Applies an `RtmConfig` (`logFilter`; the other fields are accepted).
@@ -178,6 +178,13 @@ impl Core {
         }
     }
 
+    /// Resolves at the next change of the connection state.
+    pub fn next_state_change(&self) -> oneshot::Receiver<()> {
+        let (tx, rx) = oneshot::channel();
+        self.state_waiters.borrow_mut().push(tx);
+        rx
+    }
+
     /// While RECONNECTING, waits (at most 10 s, as Agora's sends do) for the
     /// state to change: a message sent during a short drop goes out once the
     /// session is back instead of failing. Still RECONNECTING then: the
@@ -186,9 +193,8 @@ impl Core {
         if self.state().state != State::RECONNECTING {
             return Ok(());
         }
-        let (tx, rx) = oneshot::channel();
-        self.state_waiters.borrow_mut().push(tx);
-        let _ = futures_util::future::select(rx, gloo_timers::future::TimeoutFuture::new(10_000)).await;
+        let changed = self.next_state_change();
+        let _ = futures_util::future::select(changed, gloo_timers::future::TimeoutFuture::new(10_000)).await;
         if self.state().state == State::RECONNECTING {
             let why = "the connection was not restored within 10 s (RECONNECTING); nothing was sent";
             return Err(family.err(family.timeout, why));
@@ -344,9 +350,9 @@ impl Core {
             }
         }
         if self.state().is_connected() {
+            // The session's supervisor (`login::supervise`) sees this and reconnects.
             self.log(crate::log::Level::Info, &format!("connection lost ({code} {reason}); reconnecting"));
             self.set_state(State::RECONNECTING, Reason::INTERRUPTED);
-            wasm_bindgen_futures::spawn_local(crate::login::reconnect(self.clone(), self.generation()));
         }
     }
 

@@ -1,5 +1,6 @@
 //! Errors as the app sees them: a JS `Error` with Agora's numeric `code` and the
-//! class name (`err.name`, e.g. `RtmInvalidArgumentError`).
+//! class name (`err.name`, e.g. `RtmInvalidArgumentError`), and the Promises
+//! of the async methods, which reject with them.
 
 use rtm_protocol::families::Family;
 use rtm_protocol::{ErrorKind, OpError};
@@ -11,6 +12,22 @@ pub fn to_js(e: &OpError) -> JsValue {
     err.set_name(e.kind.js_name());
     let _ = js_sys::Reflect::set(&err, &"code".into(), &JsValue::from(e.code));
     err.into()
+}
+
+/// Runs `fut` as a Promise that rejects with a coded Error.
+pub fn promise<F>(fut: F) -> js_sys::Promise
+where
+    F: std::future::Future<Output = Result<JsValue, OpError>> + 'static,
+{
+    boxed_promise(Box::pin(fut))
+}
+
+/// One instantiation of the Promise machinery for every method: boxing each
+/// method's future first keeps the bundle small (docs/benchmarks.md).
+fn boxed_promise(
+    fut: std::pin::Pin<Box<dyn std::future::Future<Output = Result<JsValue, OpError>>>>,
+) -> js_sys::Promise {
+    wasm_bindgen_futures::future_to_promise(async move { fut.await.map_err(|e| to_js(&e)) })
 }
 
 /// Why a request got no answer (shared with every client: rtm-protocol).

@@ -110,6 +110,7 @@ pub async fn login(core: Rc<Core>, options: wasm_bindgen::JsValue) -> Result<(),
         Ok(_) => {
             core.set_state(State::CONNECTED, Reason::LOGIN_SUCCESS);
             wasm_bindgen_futures::spawn_local(keepalive(core.clone(), generation));
+            wasm_bindgen_futures::spawn_local(supervise(core.clone(), generation));
             Ok(())
         }
         Err(failure) => {
@@ -240,10 +241,24 @@ async fn keepalive(core: Rc<Core>, generation: u64) {
     }
 }
 
+/// The session's supervisor, from login to logout: each time the transport
+/// reports the link lost (RECONNECTING), it gets the session back.
+async fn supervise(core: Rc<Core>, generation: u64) {
+    loop {
+        let _ = core.next_state_change().await;
+        if core.generation() != generation {
+            return; // logged out, logged in anew, or ended by the server
+        }
+        if core.state().state == State::RECONNECTING {
+            reconnect(core.clone(), generation).await;
+        }
+    }
+}
+
 /// After an unexpected drop: resume (or log in again) with jittered backoff
 /// until it works, the server refuses, or the app logs out. An expired token
 /// fires TokenExpired once and waits for `renewToken()`.
-pub async fn reconnect(core: Rc<Core>, generation: u64) {
+async fn reconnect(core: Rc<Core>, generation: u64) {
     let mut attempt = 0;
     let mut told_expired = false;
     loop {

@@ -13,25 +13,11 @@ use std::cell::RefCell;
 use wasm_bindgen::prelude::*;
 
 thread_local! {
-    static SERVER_URL: RefCell<Option<String>> = const { RefCell::new(None) };
     static MODULE: RefCell<Option<JsValue>> = const { RefCell::new(None) };
 }
 
 /// The SDK version (this crate's).
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
-
-/// The server URL for clients without `config.serverUrl`: the module-level
-/// setting, else `ws(s)://<page host>/rtm`.
-pub fn default_server_url() -> String {
-    if let Some(url) = SERVER_URL.with(|u| u.borrow().clone()) {
-        return url;
-    }
-    let location = Reflect::get(&js_sys::global(), &"location".into()).unwrap_or_default();
-    let field =
-        |k: &str| Reflect::get(&location, &k.into()).ok().and_then(|v| v.as_string()).unwrap_or_default();
-    let scheme = if field("protocol") == "https:" { "wss" } else { "ws" };
-    format!("{scheme}://{}{}", field("host"), rtm_protocol::WS_PATH)
-}
 
 fn set(obj: &Object, key: &str, value: &JsValue) {
     let _ = Reflect::set(obj, &key.into(), value);
@@ -75,7 +61,7 @@ pub fn create_instance(app_id: JsValue, config: JsValue) -> Result<JsValue, JsVa
 /// connect (default: the page's own origin, path `/rtm`).
 #[wasm_bindgen(js_name = setServerUrl, skip_typescript)]
 pub fn set_server_url(url: Option<String>) {
-    SERVER_URL.with(|u| *u.borrow_mut() = url);
+    crate::params::set_server_url(url);
 }
 
 /// The `AgoraRTM` object (built once).

@@ -1,15 +1,37 @@
-//! `AgoraRTM.setParameter(key, value)` / `getParameter(key)`: the module-wide
-//! parameters of agora-rtm-sdk. Only the keys Agora knows are kept, as Agora
+//! Module-wide settings: `AgoraRTM.setParameter(key, value)` /
+//! `getParameter(key)`, the parameters of agora-rtm-sdk, and our
+//! `AgoraRTM.setServerUrl(url)`.
+//!
+//! Of the parameters only the keys Agora knows are kept, as Agora
 //! does; of them this SDK acts on `LOG_HANDLER` (a function given every log
 //! line that passes the client's `logFilter`). The others tune Agora's own
 //! edge servers and are accepted so that apps which set them keep working.
 
 use js_sys::{Object, Reflect};
-use std::cell::OnceCell;
+use std::cell::{OnceCell, RefCell};
 use wasm_bindgen::JsValue;
 
 thread_local! {
     static PARAMS: OnceCell<Object> = const { OnceCell::new() };
+    static SERVER_URL: RefCell<Option<String>> = const { RefCell::new(None) };
+}
+
+/// `setServerUrl(url)`: where clients without `config.serverUrl` connect.
+pub fn set_server_url(url: Option<String>) {
+    SERVER_URL.with(|u| *u.borrow_mut() = url);
+}
+
+/// The server URL for clients without `config.serverUrl`: the module-level
+/// setting, else `ws(s)://<page host>/rtm`.
+pub fn default_server_url() -> String {
+    if let Some(url) = SERVER_URL.with(|u| u.borrow().clone()) {
+        return url;
+    }
+    let location = Reflect::get(&js_sys::global(), &"location".into()).unwrap_or_default();
+    let field =
+        |k: &str| Reflect::get(&location, &k.into()).ok().and_then(|v| v.as_string()).unwrap_or_default();
+    let scheme = if field("protocol") == "https:" { "wss" } else { "ws" };
+    format!("{scheme}://{}{}", field("host"), rtm_protocol::WS_PATH)
 }
 
 fn with<R>(f: impl FnOnce(&Object) -> R) -> R {
