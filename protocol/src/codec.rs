@@ -28,7 +28,8 @@ impl std::error::Error for DecodeError {}
 
 /// Encodes a frame. Frames are plain data, so this cannot fail.
 pub fn encode<T: Serialize>(frame: &T) -> Vec<u8> {
-    postcard::to_allocvec(frame).expect("frames are plain data and always encode")
+    // Not `expect`: printing postcard's error would pull its Debug into the browser SDK.
+    postcard::to_allocvec(frame).unwrap_or_else(|_| panic!("frames are plain data and always encode"))
 }
 
 /// Decodes a frame, reporting what was wrong with it. Bytes after the frame
@@ -52,7 +53,7 @@ pub fn decode_prefix<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, DecodeError
 /// per recipient, whose sequence numbers differ.
 pub fn push_frame(seq: u64, push_body: &[u8]) -> Vec<u8> {
     // postcard: the variant index of `ServerFrame::Push` (1), then its fields.
-    let mut frame = postcard::to_allocvec(&(1u32, seq)).expect("integers always encode");
+    let mut frame = postcard::to_allocvec(&(1u32, seq)).unwrap_or_else(|_| panic!("integers always encode"));
     frame.extend_from_slice(push_body);
     frame
 }
