@@ -164,10 +164,9 @@ impl Core {
         let mut s = self.state.get();
         let changed = s.set(state, reason);
         self.state.set(s);
-        // The client is held while it has (or seeks) a session: its events can come.
-        if state == State::DISCONNECTED {
-            self.emitter.unpin();
-        } else {
+        // The client is held while it has (or seeks) a session: its events can
+        // come. Let go only after the last event it gets.
+        if state != State::DISCONNECTED {
             self.emitter.pin();
         }
         if let Some((state, reason)) = changed {
@@ -175,6 +174,9 @@ impl Core {
             waiters.into_iter().for_each(|w| _ = w.send(()));
             let args = [JsValue::from_str(state.as_str()), JsValue::from_str(reason.as_str())];
             self.emitter.emit("ConnectionStateChanged", &args);
+        }
+        if state == State::DISCONNECTED {
+            self.emitter.unpin();
         }
     }
 
