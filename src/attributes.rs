@@ -3,11 +3,11 @@
 //! rules as the server's, from rtm-protocol), so a bad call fails at once.
 
 use crate::core::Core;
-use crate::errors;
-use js_sys::{Array, Object, Reflect};
+use crate::requests::{self, Decode};
+use js_sys::{Array, Object, Promise, Reflect};
 use rtm_protocol::codes::AttributeOperationError as AttrErr;
 use rtm_protocol::families;
-use rtm_protocol::limits::{self, AttrError, AttrLimits, REQUEST_TIMEOUT_MS};
+use rtm_protocol::limits::{self, AttrError, AttrLimits};
 use rtm_protocol::rate::AttrCall;
 use rtm_protocol::{AttrOp, ChannelAttr, OpError, Reply, Request};
 use std::rc::Rc;
@@ -85,10 +85,6 @@ fn ready(core: &Core, call: AttrCall) -> Result<(), OpError> {
     Ok(())
 }
 
-async fn call(core: &Rc<Core>, req: Request) -> Result<Reply, OpError> {
-    errors::settle(core.request(req, REQUEST_TIMEOUT_MS).await, &families::ATTRS)
-}
-
 /// Which user-attribute write.
 pub enum UserWrite {
     /// `setLocalUserAttributes(attributes)`.
@@ -117,67 +113,76 @@ fn op_of(kind: &UserWrite, arg: &JsValue) -> Result<AttrOp, OpError> {
 }
 
 /// The four writes of the caller's own attributes.
-pub async fn write_user(core: Rc<Core>, kind: UserWrite, arg: JsValue) -> Result<JsValue, OpError> {
-    let op = op_of(&kind, &arg)?;
-    ready(&core, AttrCall::UserWrite)?;
-    call(&core, Request::UserAttrs { op }).await.map(|_| JsValue::UNDEFINED)
+pub fn write_user(core: &Rc<Core>, kind: UserWrite, arg: JsValue) -> Promise {
+    let prepare = || {
+        let op = op_of(&kind, &arg)?;
+        ready(core, AttrCall::UserWrite)?;
+        Ok((Request::UserAttrs { op }, requests::done()))
+    };
+    requests::ask(core, &families::ATTRS, prepare())
 }
 
 /// `getUserAttributes(uid)` / `getUserAttributesByKeys(uid, keys)`.
-pub async fn read_user(core: Rc<Core>, uid: JsValue, keys: Option<JsValue>) -> Result<JsValue, OpError> {
-    let uid = read_id(&uid, "userId")?;
-    let keys = keys.map(|k| read_keys(&k)).transpose()?;
-    ready(&core, AttrCall::UserRead)?;
-    match call(&core, Request::GetUserAttrs { uid, keys }).await? {
-        Reply::UserAttrs { attrs } => {
-            let obj = Object::new();
-            for (k, v) in attrs {
-                let _ = Reflect::set(&obj, &k.into(), &v.into());
+pub fn read_user(core: &Rc<Core>, uid: JsValue, keys: Option<JsValue>) -> Promise {
+    let prepare = || {
+        let uid = read_id(&uid, "userId")?;
+        let keys = keys.map(|k| read_keys(&k)).transpose()?;
+        ready(core, AttrCall::UserRead)?;
+        let decode: Decode = Box::new(|reply| match reply {
+            Reply::UserAttrs { attrs } => {
+                let obj = Object::new();
+                for (k, v) in attrs {
+                    let _ = Reflect::set(&obj, &k.into(), &v.into());
+                }
+                Ok(obj.into())
             }
-            Ok(obj.into())
-        }
-        _ => Err(families::ATTRS.unexpected()),
-    }
+            _ => Err(families::ATTRS.unexpected()),
+        });
+        Ok((Request::GetUserAttrs { uid, keys }, decode))
+    };
+    requests::ask(core, &families::ATTRS, prepare())
 }
 
 /// The four writes of a channel's attributes (`channelId`, then the argument
 /// if any, then the options).
-pub async fn write_channel(
-    core: Rc<Core>,
+pub fn write_channel(
+    core: &Rc<Core>,
     channel: JsValue,
     kind: UserWrite,
     arg: JsValue,
     options: JsValue,
-) -> Result<JsValue, OpError> {
-    let channel = read_id(&channel, "channelId")?;
-    let op = match kind {
-        UserWrite::Set => {
-            let pairs = read_map(&arg)?;
-            AttrLimits::CHANNEL
-                .check_set(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())))
-                .map_err(attr_error)?;
-            AttrOp::Set(pairs)
-        }
-        other => op_of(&other, &arg)?,
+) -> Promise {
+    let prepare = || {
+        let channel = read_id(&channel, "channelId")?;
+        let op = match kind {
+            UserWrite::Set => {
+                let pairs = read_map(&arg)?;
+                AttrLimits::CHANNEL
+                    .check_set(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+                    .map_err(attr_error)?;
+                AttrOp::Set(pairs)
+            }
+            other => op_of(&other, &arg)?,
+        };
+        ready(core, AttrCall::ChannelWrite)?;
+        Ok((Request::ChannelAttrs { channel, op, notify: notify(&options) }, requests::done()))
     };
-    ready(&core, AttrCall::ChannelWrite)?;
-    let req = Request::ChannelAttrs { channel, op, notify: notify(&options) };
-    call(&core, req).await.map(|_| JsValue::UNDEFINED)
+    requests::ask(core, &families::ATTRS, prepare())
 }
 
 /// `getChannelAttributes(channelId)` / `getChannelAttributesByKeys(channelId, keys)`.
-pub async fn read_channel(
-    core: Rc<Core>,
-    channel: JsValue,
-    keys: Option<JsValue>,
-) -> Result<JsValue, OpError> {
-    let channel = read_id(&channel, "channelId")?;
-    let keys = keys.map(|k| read_keys(&k)).transpose()?;
-    ready(&core, AttrCall::ChannelRead)?;
-    match call(&core, Request::GetChannelAttrs { channel, keys }).await? {
-        Reply::ChannelAttrs { attrs } => Ok(channel_attrs_js(&attrs)),
-        _ => Err(families::ATTRS.unexpected()),
-    }
+pub fn read_channel(core: &Rc<Core>, channel: JsValue, keys: Option<JsValue>) -> Promise {
+    let prepare = || {
+        let channel = read_id(&channel, "channelId")?;
+        let keys = keys.map(|k| read_keys(&k)).transpose()?;
+        ready(core, AttrCall::ChannelRead)?;
+        let decode: Decode = Box::new(|reply| match reply {
+            Reply::ChannelAttrs { attrs } => Ok(channel_attrs_js(&attrs)),
+            _ => Err(families::ATTRS.unexpected()),
+        });
+        Ok((Request::GetChannelAttrs { channel, keys }, decode))
+    };
+    requests::ask(core, &families::ATTRS, prepare())
 }
 
 /// `{key: {value, lastUpdateUserId, lastUpdateTs}}`.

@@ -5,6 +5,7 @@ use crate::core::Core;
 use crate::emitter::Emitter;
 use crate::errors::{self, promise};
 use crate::message;
+use crate::requests::{self, Decode, Prepared};
 use js_sys::{Array, Promise};
 use rtm_protocol::codes::{
     ChannelMessageError as SendErr, GetMembersError as MembersErr, JoinChannelError as JoinErr,
@@ -83,8 +84,7 @@ impl RtmChannel {
     /// Up to 512 member ids (a random sample of larger channels).
     #[wasm_bindgen(js_name = getMembers)]
     pub fn get_members(&self) -> Promise {
-        let (core, inner) = (self.core.clone(), self.inner.clone());
-        promise(async move { members(core, inner).await })
+        requests::ask(&self.core, &families::MEMBERS, prepare_members(&self.core, &self.inner))
     }
 }
 
@@ -160,7 +160,7 @@ async fn send(core: Rc<Core>, inner: Rc<ChannelInner>, message: JsValue) -> Resu
     errors::settle(core.request(req, REQUEST_TIMEOUT_MS).await, &families::CHANNEL_MESSAGE).map(|_| ())
 }
 
-async fn members(core: Rc<Core>, inner: Rc<ChannelInner>) -> Result<JsValue, OpError> {
+fn prepare_members(core: &Core, inner: &ChannelInner) -> Prepared {
     core.require_session(&families::MEMBERS)?;
     if !inner.joined.get() {
         return Err(
@@ -170,11 +170,11 @@ async fn members(core: Rc<Core>, inner: Rc<ChannelInner>) -> Result<JsValue, OpE
     if !core.budgets.borrow_mut().get_members(now()) {
         return Err(MembersErr::TOO_OFTEN.err("more than 5 getMembers() calls in 2 s; wait and retry"));
     }
-    let req = Request::GetMembers { channel: inner.id.clone() };
-    match errors::settle(core.request(req, REQUEST_TIMEOUT_MS).await, &families::MEMBERS)? {
+    let decode: Decode = Box::new(|reply| match reply {
         Reply::Members { members } => {
             Ok(members.iter().map(|m| JsValue::from_str(m)).collect::<Array>().into())
         }
         _ => Err(families::MEMBERS.unexpected()),
-    }
+    });
+    Ok((Request::GetMembers { channel: inner.id.clone() }, decode))
 }

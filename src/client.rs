@@ -5,6 +5,7 @@ use crate::attributes::{self, UserWrite};
 use crate::channel::RtmChannel;
 use crate::core::Core;
 use crate::errors::{self, promise};
+use crate::requests::{self, Decode, Prepared};
 use crate::{login, message};
 use js_sys::{Object, Promise, Reflect};
 use rtm_protocol::codes::{CreateChannelError, GetChannelMemberCountError as CountErr, PeerMessageError};
@@ -91,15 +92,13 @@ impl RtmClient {
     /// Member counts of 1–32 channels: `{channelId: count}` (0 when empty).
     #[wasm_bindgen(js_name = getChannelMemberCount)]
     pub fn get_channel_member_count(&self, channel_ids: JsValue) -> Promise {
-        let core = self.core.clone();
-        promise(async move { member_counts(core, channel_ids).await })
+        member_counts(&self.core, channel_ids)
     }
 
     /// `{peerId: boolean}` for 1–256 peers.
     #[wasm_bindgen(js_name = queryPeersOnlineStatus)]
     pub fn query_peers_online_status(&self, peer_ids: JsValue) -> Promise {
-        let core = self.core.clone();
-        promise(async move { crate::presence::query(core, peer_ids).await })
+        crate::presence::query(&self.core, peer_ids)
     }
 
     /// Subscribes to the online state of 1–256 peers (at most 512 in all).
@@ -128,37 +127,37 @@ impl RtmClient {
     /// Replaces the caller's attributes.
     #[wasm_bindgen(js_name = setLocalUserAttributes)]
     pub fn set_local_user_attributes(&self, attributes: JsValue) -> Promise {
-        promise(attributes::write_user(self.core.clone(), UserWrite::Set, attributes))
+        attributes::write_user(&self.core, UserWrite::Set, attributes)
     }
 
     /// Adds or updates some of the caller's attributes.
     #[wasm_bindgen(js_name = addOrUpdateLocalUserAttributes)]
     pub fn add_or_update_local_user_attributes(&self, attributes: JsValue) -> Promise {
-        promise(attributes::write_user(self.core.clone(), UserWrite::Upsert, attributes))
+        attributes::write_user(&self.core, UserWrite::Upsert, attributes)
     }
 
     /// Deletes some of the caller's attributes.
     #[wasm_bindgen(js_name = deleteLocalUserAttributesByKeys)]
     pub fn delete_local_user_attributes_by_keys(&self, keys: JsValue) -> Promise {
-        promise(attributes::write_user(self.core.clone(), UserWrite::Delete, keys))
+        attributes::write_user(&self.core, UserWrite::Delete, keys)
     }
 
     /// Deletes all of the caller's attributes.
     #[wasm_bindgen(js_name = clearLocalUserAttributes)]
     pub fn clear_local_user_attributes(&self) -> Promise {
-        promise(attributes::write_user(self.core.clone(), UserWrite::Clear, JsValue::UNDEFINED))
+        attributes::write_user(&self.core, UserWrite::Clear, JsValue::UNDEFINED)
     }
 
     /// A user's attributes: `{key: value}`.
     #[wasm_bindgen(js_name = getUserAttributes)]
     pub fn get_user_attributes(&self, user_id: JsValue) -> Promise {
-        promise(attributes::read_user(self.core.clone(), user_id, None))
+        attributes::read_user(&self.core, user_id, None)
     }
 
     /// Some of a user's attributes.
     #[wasm_bindgen(js_name = getUserAttributesByKeys)]
     pub fn get_user_attributes_by_keys(&self, user_id: JsValue, keys: JsValue) -> Promise {
-        promise(attributes::read_user(self.core.clone(), user_id, Some(keys)))
+        attributes::read_user(&self.core, user_id, Some(keys))
     }
 
     /// Replaces a channel's attributes.
@@ -169,7 +168,7 @@ impl RtmClient {
         attributes: JsValue,
         options: JsValue,
     ) -> Promise {
-        promise(attributes::write_channel(self.core.clone(), channel_id, UserWrite::Set, attributes, options))
+        attributes::write_channel(&self.core, channel_id, UserWrite::Set, attributes, options)
     }
 
     /// Adds or updates some of a channel's attributes.
@@ -180,13 +179,7 @@ impl RtmClient {
         attributes: JsValue,
         options: JsValue,
     ) -> Promise {
-        promise(attributes::write_channel(
-            self.core.clone(),
-            channel_id,
-            UserWrite::Upsert,
-            attributes,
-            options,
-        ))
+        attributes::write_channel(&self.core, channel_id, UserWrite::Upsert, attributes, options)
     }
 
     /// Deletes some of a channel's attributes.
@@ -197,31 +190,25 @@ impl RtmClient {
         keys: JsValue,
         options: JsValue,
     ) -> Promise {
-        promise(attributes::write_channel(self.core.clone(), channel_id, UserWrite::Delete, keys, options))
+        attributes::write_channel(&self.core, channel_id, UserWrite::Delete, keys, options)
     }
 
     /// Deletes all of a channel's attributes.
     #[wasm_bindgen(js_name = clearChannelAttributes)]
     pub fn clear_channel_attributes(&self, channel_id: JsValue, options: JsValue) -> Promise {
-        promise(attributes::write_channel(
-            self.core.clone(),
-            channel_id,
-            UserWrite::Clear,
-            JsValue::UNDEFINED,
-            options,
-        ))
+        attributes::write_channel(&self.core, channel_id, UserWrite::Clear, JsValue::UNDEFINED, options)
     }
 
     /// A channel's attributes: `{key: {value, lastUpdateUserId, lastUpdateTs}}`.
     #[wasm_bindgen(js_name = getChannelAttributes)]
     pub fn get_channel_attributes(&self, channel_id: JsValue) -> Promise {
-        promise(attributes::read_channel(self.core.clone(), channel_id, None))
+        attributes::read_channel(&self.core, channel_id, None)
     }
 
     /// Some of a channel's attributes.
     #[wasm_bindgen(js_name = getChannelAttributesByKeys)]
     pub fn get_channel_attributes_by_keys(&self, channel_id: JsValue, keys: JsValue) -> Promise {
-        promise(attributes::read_channel(self.core.clone(), channel_id, Some(keys)))
+        attributes::read_channel(&self.core, channel_id, Some(keys))
     }
 
     /// Applies `logFilter` to this client's console output.
@@ -269,7 +256,11 @@ async fn send_to_peer(
     }
 }
 
-async fn member_counts(core: Rc<Core>, ids: JsValue) -> Result<JsValue, OpError> {
+fn member_counts(core: &Rc<Core>, ids: JsValue) -> Promise {
+    requests::ask(core, &families::MEMBER_COUNT, prepare_member_counts(core, ids))
+}
+
+fn prepare_member_counts(core: &Core, ids: JsValue) -> Prepared {
     let bad = |m: String| CountErr::INVALID_ARGUMENT.err(m);
     if !js_sys::Array::is_array(&ids) {
         return Err(bad("channelIds must be an array of channel ids".into()));
@@ -293,7 +284,7 @@ async fn member_counts(core: Rc<Core>, ids: JsValue) -> Result<JsValue, OpError>
         return Err(CountErr::TOO_OFTEN.err("at most one getChannelMemberCount() per second; wait and retry"));
     }
     let req = Request::GetMemberCount { channels: channels.clone() };
-    match errors::settle(core.request(req, REQUEST_TIMEOUT_MS).await, &families::MEMBER_COUNT)? {
+    let decode: Decode = Box::new(move |reply| match reply {
         Reply::MemberCounts { counts } if counts.len() == channels.len() => {
             let result = Object::new();
             for (id, count) in channels.iter().zip(counts) {
@@ -302,5 +293,6 @@ async fn member_counts(core: Rc<Core>, ids: JsValue) -> Result<JsValue, OpError>
             Ok(result.into())
         }
         _ => Err(families::MEMBER_COUNT.unexpected()),
-    }
+    });
+    Ok((req, decode))
 }

@@ -34,6 +34,7 @@ pub mod message;
 pub mod module;
 pub mod params;
 pub mod presence;
+pub mod requests;
 pub mod state;
 pub mod table;
 

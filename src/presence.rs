@@ -6,6 +6,7 @@
 
 use crate::core::Core;
 use crate::errors;
+use crate::requests::{self, Decode, Prepared};
 use js_sys::{Array, Object, Reflect};
 use rtm_protocol::codes::{PeerSubscriptionStatusError as SubErr, QueryPeersOnlineStatusError as QueryErr};
 use rtm_protocol::families::{self, Family};
@@ -54,12 +55,16 @@ fn check_call(
 }
 
 /// `queryPeersOnlineStatus(peerIds)` → `{peerId: boolean}`.
-pub async fn query(core: Rc<Core>, ids: JsValue) -> Result<JsValue, OpError> {
+pub fn query(core: &Rc<Core>, ids: JsValue) -> js_sys::Promise {
+    requests::ask(core, &families::QUERY, prepare_query(core, ids))
+}
+
+fn prepare_query(core: &Core, ids: JsValue) -> Prepared {
     let peers = read_peers(&ids, |m| QueryErr::INVALID_ARGUMENT.err(m))?;
     let too_often = QueryErr::TOO_OFTEN.code();
-    check_call(&core, PresenceCall::Query, &families::QUERY, too_often, "queryPeersOnlineStatus")?;
-    let reply = core.request(Request::QueryOnline { peers: peers.clone() }, REQUEST_TIMEOUT_MS).await;
-    match errors::settle(reply, &families::QUERY)? {
+    check_call(core, PresenceCall::Query, &families::QUERY, too_often, "queryPeersOnlineStatus")?;
+    let req = Request::QueryOnline { peers: peers.clone() };
+    let decode: Decode = Box::new(move |reply| match reply {
         Reply::Online { online } if online.len() == peers.len() => {
             let result = Object::new();
             for (peer, on) in peers.iter().zip(online) {
@@ -68,7 +73,8 @@ pub async fn query(core: Rc<Core>, ids: JsValue) -> Result<JsValue, OpError> {
             Ok(result.into())
         }
         _ => Err(families::QUERY.unexpected()),
-    }
+    });
+    Ok((req, decode))
 }
 
 /// `subscribePeersOnlineStatus(peerIds)`: fires PeersOnlineStatusChanged with
