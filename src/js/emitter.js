@@ -96,9 +96,11 @@ export function emitText(target, which, text, from, ts, offline) {
   emitFromSdk(target, MESSAGE_EVENTS[which], [{ text, messageType: 'TEXT' }, from, props]);
 }
 
-export function emitRaw(target, which, rawMessage, description, from, ts, offline) {
+// `bytes` is a view into the wasm memory, valid only during this call: the message gets a copy.
+export function emitRaw(target, which, bytes, description, from, ts, offline) {
   const props = { serverReceivedTs: ts, isOfflineMessage: offline };
-  emitFromSdk(target, MESSAGE_EVENTS[which], [{ rawMessage, description, messageType: 'RAW' }, from, props]);
+  const message = { rawMessage: bytes.slice(), description, messageType: 'RAW' };
+  emitFromSdk(target, MESSAGE_EVENTS[which], [message, from, props]);
 }
 
 export function deref(ref) {
