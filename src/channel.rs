@@ -70,8 +70,7 @@ impl RtmChannel {
 
     /// Leaves the channel.
     pub fn leave(&self) -> Promise {
-        let (core, inner) = (self.core.clone(), self.inner.clone());
-        promise(async move { leave(core, inner).await.map(|()| JsValue::UNDEFINED) })
+        requests::ask(&self.core, &families::LEAVE, prepare_leave(&self.core, &self.inner))
     }
 
     /// Sends a message to every other member; resolves once the server has it.
@@ -129,7 +128,7 @@ async fn join(core: Rc<Core>, inner: Rc<ChannelInner>) -> Result<(), OpError> {
     }
 }
 
-async fn leave(core: Rc<Core>, inner: Rc<ChannelInner>) -> Result<(), OpError> {
+fn prepare_leave(core: &Core, inner: &ChannelInner) -> Prepared {
     core.require_session(&families::LEAVE)?;
     if !inner.joined.get() {
         return Err(LeaveErr::NOT_IN_CHANNEL.err(format!("channel \"{}\" is not joined", inner.id)));
@@ -138,8 +137,7 @@ async fn leave(core: Rc<Core>, inner: Rc<ChannelInner>) -> Result<(), OpError> {
     inner.joined.set(false);
     core.channels.borrow_mut().remove(&inner.id);
     inner.emitter.unpin();
-    let reply = core.request(Request::Leave { channel: inner.id.clone() }, REQUEST_TIMEOUT_MS).await;
-    errors::settle(reply, &families::LEAVE).map(|_| ())
+    Ok((Request::Leave { channel: inner.id.clone() }, requests::done()))
 }
 
 async fn send(core: Rc<Core>, inner: Rc<ChannelInner>, message: JsValue) -> Result<(), OpError> {

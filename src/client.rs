@@ -111,10 +111,7 @@ impl RtmClient {
     /// Stops the subscriptions of 1–256 peers.
     #[wasm_bindgen(js_name = unsubscribePeersOnlineStatus)]
     pub fn unsubscribe_peers_online_status(&self, peer_ids: JsValue) -> Promise {
-        let core = self.core.clone();
-        promise(
-            async move { crate::presence::unsubscribe(core, peer_ids).await.map(|()| JsValue::UNDEFINED) },
-        )
+        crate::presence::unsubscribe(&self.core, peer_ids)
     }
 
     /// The subscribed peer ids (`'ONLINE_STATUS'`).

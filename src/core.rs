@@ -1,35 +1,25 @@
-//! The state behind one `RtmClient`: connection state, the current link, the
-//! table of requests waiting for replies, and what pushes turn into.
+//! The state behind one `RtmClient`: its connection state and session, and
+//! what a push or a lost link means for them. The link and the requests
+//! waiting for replies are the transport's (`transport.rs`); getting a lost
+//! session back is the supervisor's (`login.rs`).
 //!
 //! Async methods clone the `Rc<Core>` before awaiting and never hold a
 //! `RefCell` borrow across an `.await`.
 
 use crate::channel::ChannelInner;
 use crate::emitter::{Emitter, Message};
-use crate::errors::RequestError;
-use crate::link::{Link, LinkEvent};
+use crate::link::LinkEvent;
 use crate::state::ConnState;
 use crate::table::Table;
+use crate::transport::{Incoming, ReplyResult, Transport};
 use futures_channel::oneshot;
-use gloo_timers::callback::Timeout;
 use rtm_protocol::families::Family;
-use rtm_protocol::order::PushOrder;
 use rtm_protocol::rate::Budgets;
 use rtm_protocol::OpError;
-use rtm_protocol::{
-    decode, encode, ClientFrame, ConnectionChangeReason as Reason, ConnectionState as State, Push, Reply,
-    Request, ServerFrame,
-};
+use rtm_protocol::{ConnectionChangeReason as Reason, ConnectionState as State, Push, Request};
 use std::cell::{Cell, RefCell};
 use std::rc::{Rc, Weak};
 use wasm_bindgen::JsValue;
-
-type ReplyResult = Result<Reply, RequestError>;
-
-struct Pending {
-    tx: oneshot::Sender<ReplyResult>,
-    _timer: Timeout,
-}
 
 /// Who is logged in.
 #[derive(Clone, Debug)]
@@ -58,23 +48,14 @@ pub struct Core {
     generation: Cell<u64>,
     /// The logged-in (or logging-in) user.
     pub credentials: RefCell<Option<Credentials>>,
-    link: RefCell<Option<Link>>,
-    next_link_id: Cell<u64>,
-    /// Told when the current link opens (true) or fails before opening (false).
-    opened: RefCell<Option<oneshot::Sender<bool>>>,
-    /// Told when the current link closes.
-    closed: RefCell<Option<oneshot::Sender<()>>>,
+    /// The link, the requests waiting for replies, the order of pushes.
+    pub transport: Rc<Transport>,
     /// Set by a Kicked push: the reason the coming close gets.
     kicked: Cell<Option<Reason>>,
-    pending: RefCell<Table<u32, Pending>>,
-    next_request_id: Cell<u32>,
     /// The API's per-client rates, checked before the server checks them again.
     pub budgets: RefCell<Budgets>,
     /// The server's secret for resuming the current session after a drop.
     pub resume_token: RefCell<Option<String>>,
-    /// The `seq` of the last push handled: what a resume continues from, and
-    /// how replayed duplicates are recognised.
-    pub last_seq: Cell<u64>,
     /// Sent invitations, by server id.
     pub local_invitations: RefCell<Table<u64, Rc<crate::invitation::LocalInner>>>,
     /// Received invitations that have not ended, by server id.
@@ -97,19 +78,13 @@ impl Core {
             state_waiters: RefCell::new(Vec::new()),
             generation: Cell::new(0),
             credentials: RefCell::new(None),
-            link: RefCell::new(None),
-            next_link_id: Cell::new(1),
-            opened: RefCell::new(None),
-            closed: RefCell::new(None),
+            transport: Rc::default(),
             kicked: Cell::new(None),
-            pending: RefCell::new(Table::default()),
-            next_request_id: Cell::new(1),
             budgets: RefCell::new(Budgets::default()),
             resume_token: RefCell::new(None),
             subscriptions: RefCell::default(),
             local_invitations: RefCell::new(Table::default()),
             remote_invitations: RefCell::new(Table::default()),
-            last_seq: Cell::new(0),
             channels: RefCell::new(Table::default()),
         })
     }
@@ -217,116 +192,50 @@ impl Core {
 
     /// Opens a new link (dropping any old one); resolves true once it is open.
     pub fn open_link(self: &Rc<Core>) -> oneshot::Receiver<bool> {
-        let (tx, rx) = oneshot::channel();
-        self.drop_link();
-        let id = self.next_link_id.get();
-        self.next_link_id.set(id + 1);
         let weak: Weak<Core> = Rc::downgrade(self);
         let handler = Rc::new(move |link_id, event| {
             if let Some(core) = weak.upgrade() {
                 core.on_link_event(link_id, event);
             }
         });
-        match Link::open(&self.url(), rtm_protocol::SUBPROTOCOL, id, self.generation(), handler) {
-            Ok(link) => {
-                *self.link.borrow_mut() = Some(link);
-                *self.opened.borrow_mut() = Some(tx);
-            }
-            Err(e) => {
-                self.log(crate::log::Level::Warn, &e);
-                let _ = tx.send(false);
-            }
-        }
-        rx
+        self.transport.open(&self.url(), self.generation(), handler).unwrap_or_else(|e| {
+            self.log(crate::log::Level::Warn, &e);
+            let (tx, rx) = oneshot::channel();
+            let _ = tx.send(false);
+            rx
+        })
     }
 
     /// Closes the current link on purpose and fails what waits on it.
     pub fn drop_link(&self) {
-        let link = self.link.borrow_mut().take();
-        drop(link);
-        self.opened.borrow_mut().take();
-        self.closed.borrow_mut().take();
-        self.fail_pending();
+        self.transport.drop_link();
     }
 
     /// Resolves when the current link closes (immediately if there is none).
     pub fn link_closed(&self) -> oneshot::Receiver<()> {
-        let (tx, rx) = oneshot::channel();
-        if self.link.borrow().is_some() {
-            *self.closed.borrow_mut() = Some(tx);
-        }
-        rx
+        self.transport.link_closed()
     }
 
     /// Sends a request; resolves with its reply, a timeout, or the link's loss.
-    pub fn request(self: &Rc<Core>, req: Request, timeout_ms: u32) -> oneshot::Receiver<ReplyResult> {
-        let (tx, rx) = oneshot::channel();
-        let id = self.next_request_id.get();
-        self.next_request_id.set(id.wrapping_add(1).max(1));
-        let sent = match self.link.borrow().as_ref() {
-            Some(link) => link.send(&encode(&ClientFrame { id, req })),
-            None => false,
-        };
-        if !sent {
-            let _ = tx.send(Err(RequestError::LinkLost));
-            return rx;
-        }
-        let weak = Rc::downgrade(self);
-        let timer = Timeout::new(timeout_ms, move || {
-            if let Some(core) = weak.upgrade() {
-                core.finish(id, Err(RequestError::Timeout));
-            }
-        });
-        self.pending.borrow_mut().insert(id, Pending { tx, _timer: timer });
-        rx
+    pub fn request(&self, req: Request, timeout_ms: u32) -> oneshot::Receiver<ReplyResult> {
+        self.transport.request(req, timeout_ms)
     }
 
     /// Sends a frame that expects no reply.
     pub fn notify(&self, req: Request) {
-        if let Some(link) = self.link.borrow().as_ref() {
-            link.send(&encode(&ClientFrame { id: 0, req }));
-        }
-    }
-
-    fn finish(&self, id: u32, result: ReplyResult) {
-        let entry = self.pending.borrow_mut().remove(&id);
-        if let Some(p) = entry {
-            let _ = p.tx.send(result);
-        }
-    }
-
-    fn fail_pending(&self) {
-        let all: Vec<Pending> = self.pending.borrow_mut().drain().map(|(_, p)| p).collect();
-        for p in all {
-            let _ = p.tx.send(Err(RequestError::LinkLost));
-        }
-    }
-
-    fn current_link(&self) -> Option<(u64, u64)> {
-        self.link.borrow().as_ref().map(|l| (l.id, l.generation))
+        self.transport.notify(req);
     }
 
     fn on_link_event(self: &Rc<Core>, link_id: u64, event: LinkEvent) {
-        let Some((current, link_generation)) = self.current_link() else { return };
+        let Some((current, link_generation)) = self.transport.current() else { return };
         if current != link_id {
             return; // a late event of a link already replaced
         }
         match event {
-            LinkEvent::Open => {
-                if let Some(tx) = self.opened.borrow_mut().take() {
-                    let _ = tx.send(true);
-                }
-            }
+            LinkEvent::Open => self.transport.on_open(),
             LinkEvent::Frame(bytes) => self.on_frame(&bytes),
             LinkEvent::Closed { code, reason } => {
-                if let Some(tx) = self.opened.borrow_mut().take() {
-                    let _ = tx.send(false);
-                }
-                if let Some(tx) = self.closed.borrow_mut().take() {
-                    let _ = tx.send(());
-                }
-                self.link.borrow_mut().take();
-                self.fail_pending();
+                self.transport.on_close();
                 self.on_link_closed(link_generation, code, &reason);
             }
         }
@@ -335,7 +244,7 @@ impl Core {
     /// Treats the current link as dead (it stopped answering): the same path
     /// as a close the browser reported.
     pub fn abandon_link(self: &Rc<Core>, why: &str) {
-        let Some((id, _)) = self.current_link() else { return };
+        let Some((id, _)) = self.transport.current() else { return };
         self.on_link_event(id, LinkEvent::Closed { code: 4000, reason: why.to_owned() });
     }
 
@@ -359,29 +268,16 @@ impl Core {
     }
 
     fn on_frame(self: &Rc<Core>, bytes: &[u8]) {
-        let frame = match decode::<ServerFrame>(bytes) {
-            Ok(f) => f,
+        let push = match self.transport.on_frame(bytes) {
+            Ok(Incoming::Push(push)) => push,
+            Ok(Incoming::Handled) => return,
+            Ok(Incoming::Gap) => {
+                return self
+                    .abandon_link("a push arrived out of sequence; resuming to recover the missing ones")
+            }
             Err(e) => {
                 self.log(crate::log::Level::Warn, &format!("ignoring a frame this SDK cannot read: {e}"));
                 return;
-            }
-        };
-        let push = match frame {
-            ServerFrame::Reply { id, result } => {
-                return self.finish(id, result.map_err(RequestError::Refused))
-            }
-            ServerFrame::Push { seq, push } => {
-                match PushOrder::check(self.last_seq.get(), seq) {
-                    PushOrder::Next => self.last_seq.set(seq),
-                    PushOrder::Seen => return,
-                    PushOrder::Gap => {
-                        self.abandon_link(
-                            "a push arrived out of sequence; resuming to recover the missing ones",
-                        );
-                        return;
-                    }
-                }
-                push
             }
         };
         match push {

@@ -5,7 +5,8 @@
 //! - [`client`]: the `RtmClient` class; [`channel`]: `RtmChannel`; [`presence`]:
 //!   online status; [`attributes`]: user and channel attributes; [`invitation`]:
 //!   `LocalInvitation` and `RemoteInvitation`; [`login`]: login, logout, reconnect.
-//! - [`core`]: one client's state, request table and push handling.
+//! - [`core`]: one client's state and what pushes and a lost link mean for it;
+//!   [`transport`]: its link, the requests waiting for replies, the order of pushes.
 //! - [`link`]: the browser WebSocket (the only file that touches it).
 //! - [`emitter`]: where each object's events go; the EventEmitter methods
 //!   themselves are JS (`src/js/emitter.js`).
@@ -37,6 +38,7 @@ pub mod presence;
 pub mod requests;
 pub mod state;
 pub mod table;
+pub mod transport;
 
 pub use client::RtmClient;
 pub use module::{agora_rtm, create_instance, set_server_url};

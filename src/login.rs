@@ -30,7 +30,7 @@ async fn establish(core: &Rc<Core>, generation: u64, resume: bool) -> Result<Est
             uid: creds.uid.clone(),
             token: creds.token.clone(),
             resume,
-            last_seq: core.last_seq.get(),
+            last_seq: core.transport.last_seq.get(),
         };
         let reply = core.request(req, LOGIN_TIMEOUT_MS).await.unwrap_or(Err(RequestError::LinkLost));
         if core.generation() != generation {
@@ -49,7 +49,7 @@ async fn establish(core: &Rc<Core>, generation: u64, resume: bool) -> Result<Est
     }
     let resume = after_login(reply)?;
     *core.resume_token.borrow_mut() = Some(resume);
-    core.last_seq.set(0);
+    core.transport.last_seq.set(0);
     Ok(Established::Fresh)
 }
 

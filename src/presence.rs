@@ -169,10 +169,14 @@ pub fn on_push(core: &Core, uid: String, state: PeerState) {
 }
 
 /// `unsubscribePeersOnlineStatus(peerIds)`.
-pub async fn unsubscribe(core: Rc<Core>, ids: JsValue) -> Result<(), OpError> {
+pub fn unsubscribe(core: &Rc<Core>, ids: JsValue) -> js_sys::Promise {
+    requests::ask(core, &families::SUBSCRIBE, prepare_unsubscribe(core, ids))
+}
+
+fn prepare_unsubscribe(core: &Core, ids: JsValue) -> Prepared {
     let peers = read_peers(&ids, |m| SubErr::INVALID_ARGUMENT.err(m))?;
     check_call(
-        &core,
+        core,
         PresenceCall::Unsubscribe,
         &families::SUBSCRIBE,
         SubErr::TOO_OFTEN.code(),
@@ -182,8 +186,7 @@ pub async fn unsubscribe(core: Rc<Core>, ids: JsValue) -> Result<(), OpError> {
         let mut subs = core.subscriptions.borrow_mut();
         peers.iter().for_each(|p| _ = subs.remove(p));
     }
-    let reply = core.request(Request::Unsubscribe { peers }, REQUEST_TIMEOUT_MS).await;
-    errors::settle(reply, &families::SUBSCRIBE).map(|_| ())
+    Ok((Request::Unsubscribe { peers }, requests::done()))
 }
 
 /// `queryPeersBySubscriptionOption('ONLINE_STATUS')` → the subscribed ids.
