@@ -90,7 +90,7 @@ async fn after_a_server_restart_the_client_logs_in_again_and_rejoins() {
     let _server = server.restart().await;
     for events in [&mut a_events, &mut b_events] {
         wait_state(events, 5, State::RECONNECTING, Reason::INTERRUPTED).await;
-        // The backoff window reaches 10 s between attempts.
+        // The backoff window reaches 2.5 s between attempts; the restart takes longer.
         wait_state(events, 25, State::CONNECTED, Reason::LOGIN_SUCCESS).await;
     }
     // Both re-joined by their clients: B's message reaches A.

@@ -326,9 +326,9 @@ pub async fn within(secs: u32, what: &str, check: impl FnMut() -> bool) {
 }
 
 /// How long a client may take to come back after the server restarts. The
-/// SDK's jittered backoff window grows to 10 s (src/backoff.rs `CAP_MS`): a
-/// restart that outlasts a few attempts can leave the next one up to 10 s
-/// after the server is back, and a fresh login then re-joins every channel.
+/// SDK's jittered backoff window grows to 2.5 s (rtm-protocol's backoff.rs
+/// `CAP_MS`), a debug server takes seconds to start, and a fresh login then
+/// re-joins every channel: generous, since CI machines are shared.
 pub const RECONNECT_SECS: u32 = 25;
 
 /// Waits until `check` holds (fails after 10 s).
