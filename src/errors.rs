@@ -39,15 +39,13 @@ pub fn settle(
     reply: Result<Result<rtm_protocol::Reply, RequestError>, futures_channel::oneshot::Canceled>,
     family: &Family,
 ) -> Result<rtm_protocol::Reply, OpError> {
-    match reply.unwrap_or(Err(RequestError::LinkLost)) {
-        Ok(reply) => Ok(reply),
-        Err(RequestError::Refused(e)) => Err(family.err(e.code, e.message)),
-        Err(RequestError::Timeout) => Err(family.timed_out()),
-        Err(RequestError::LinkLost) => {
+    let outcome = reply.unwrap_or(Err(RequestError::LinkLost));
+    let lost = matches!(outcome, Err(RequestError::LinkLost));
+    family.settle(outcome).map_err(|mut e| {
+        if lost {
             // The family's FAILURE code, named as Agora names a lost connection.
-            let mut e = family.lost();
             e.kind = ErrorKind::Unavailable;
-            Err(e)
         }
-    }
+        e
+    })
 }

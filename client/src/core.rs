@@ -159,7 +159,7 @@ impl Inner {
     /// Sends `req` on the live session and reports the outcome as `family` does.
     pub async fn call(&self, req: Request, family: &Family) -> Result<Reply> {
         let link = self.live_link(family)?;
-        crate::error::settle(family, link.request(req, REQUEST_TIMEOUT).await)
+        family.settle(link.request(req, REQUEST_TIMEOUT).await)
     }
 
     /// Takes one call from a budget, or the family's TOO_OFTEN.

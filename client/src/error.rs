@@ -23,30 +23,3 @@ pub(crate) use rtm_protocol::session::RequestError;
 pub(crate) use rtm_protocol::families::{
     Family, ATTRS, CHANNEL_MESSAGE, JOIN, LEAVE, MEMBERS, MEMBER_COUNT, PEER, QUERY, RENEW, SUBSCRIBE,
 };
-
-/// A request's outcome as `family` reports it.
-pub(crate) fn settle(
-    family: &Family,
-    outcome: Result<rtm_protocol::Reply, RequestError>,
-) -> Result<rtm_protocol::Reply> {
-    outcome.map_err(|e| match e {
-        RequestError::Refused(reply) => family.err(reply.code, reply.message),
-        RequestError::Timeout => family.timed_out(),
-        RequestError::LinkLost => family.lost(),
-    })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use rtm_protocol::{ErrorKind, ErrorReply};
-
-    #[test]
-    fn outcomes_are_named_by_their_family() {
-        let e = settle(&PEER, Err(RequestError::Timeout)).unwrap_err();
-        assert_eq!((e.code, e.kind), (2, ErrorKind::Timeout));
-        let e = settle(&ATTRS, Err(RequestError::Refused(ErrorReply::new(4, "too big")))).unwrap_err();
-        assert_eq!((e.code, e.kind, e.message.as_str()), (4, ErrorKind::LimitExceeded, "too big"));
-        assert_eq!(settle(&LEAVE, Err(RequestError::LinkLost)).unwrap_err().code, 1);
-    }
-}

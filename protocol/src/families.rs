@@ -6,7 +6,8 @@
 //! family: 2 is a peer message's TIMEOUT but a channel join's REJECTED.
 
 use crate::codes::*;
-use crate::ErrorKind;
+use crate::session::RequestError;
+use crate::{ErrorKind, Reply};
 
 /// One operation family's codes and the three a client produces itself.
 #[derive(Clone, Copy)]
@@ -43,6 +44,16 @@ impl Family {
     /// The server did not answer in time.
     pub fn timed_out(&self) -> OpError {
         self.err(self.timeout, "the server did not answer in time; check the connection and retry")
+    }
+
+    /// A request's outcome as this family reports it: a refusal with the
+    /// server's code, a timeout or a lost connection with the family's own.
+    pub fn settle(&self, outcome: Result<Reply, RequestError>) -> Result<Reply, OpError> {
+        outcome.map_err(|e| match e {
+            RequestError::Refused(reply) => self.err(reply.code, reply.message),
+            RequestError::Timeout => self.timed_out(),
+            RequestError::LinkLost => self.lost(),
+        })
     }
 
     /// A reply of the wrong kind: a server speaking another dialect. (The reply
@@ -124,6 +135,11 @@ mod tests {
         assert_eq!((LEAVE.lost().code, LEAVE.timed_out().code), (1, 1), "leave has no TIMEOUT");
         assert_eq!((RENEW.timed_out().code, ATTRS.lost().code), (1, 2), "attributes' FAILURE is 2");
         assert_eq!(PEER.err(999, "?").kind, ErrorKind::Unknown, "a code not of the family");
+        let refused = Err(RequestError::Refused(crate::ErrorReply::new(4, "too big")));
+        let e = ATTRS.settle(refused).unwrap_err();
+        assert_eq!((e.code, e.kind, e.message.as_str()), (4, ErrorKind::LimitExceeded, "too big"));
+        assert_eq!(PEER.settle(Err(RequestError::Timeout)).unwrap_err().code, 2);
+        assert_eq!(LEAVE.settle(Err(RequestError::LinkLost)).unwrap_err().code, 1);
         for family in [
             PEER,
             CHANNEL_MESSAGE,
