@@ -1,11 +1,13 @@
-//! `RtmChannel`: `client.createChannel(id)` → join, leave, send, list members,
-//! and the channel's events, which the client's core routes here by id.
+//! `RtmChannel`: `client.createChannel(id)` → join, leave, send, list members;
+//! and [`Channels`], the client's joined channels, which takes the channel
+//! pushes and routes each to its channel's events.
 
-use crate::core::Core;
-use crate::emitter::Emitter;
+use crate::core::{Core, Feature};
+use crate::emitter::{Emitter, Message};
 use crate::errors::{self, promise};
 use crate::message;
 use crate::requests::{self, Decode, Prepared};
+use crate::table::Table;
 use js_sys::{Array, Promise};
 use rtm_protocol::codes::{
     ChannelMessageError as SendErr, GetMembersError as MembersErr, JoinChannelError as JoinErr,
@@ -14,33 +16,86 @@ use rtm_protocol::codes::{
 use rtm_protocol::families;
 use rtm_protocol::limits::{self, REQUEST_TIMEOUT_MS};
 use rtm_protocol::rate::JoinRefusal;
-use rtm_protocol::{OpError, Reply, Request};
-use std::cell::Cell;
+use rtm_protocol::{OpError, Push, Reply, Request};
+use std::cell::{Cell, RefCell};
+use std::future::Future;
+use std::pin::Pin;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 
-/// What a channel object and the core share.
+/// What a channel object and [`Channels`] share.
 pub struct ChannelInner {
-    /// The channel id.
-    pub id: String,
-    /// The channel's listeners.
-    pub emitter: Emitter,
+    id: String,
+    emitter: Emitter,
     /// Joined (join resolved, no leave or logout since).
-    pub joined: Cell<bool>,
+    joined: Cell<bool>,
+}
+
+/// The client's channels joined (or being joined), by id: where channel
+/// pushes go.
+pub type Channels = RefCell<Table<String, Rc<ChannelInner>>>;
+
+impl Feature for Rc<Channels> {
+    fn on_push(&self, _core: &Rc<Core>, push: Push) {
+        let (channel, event, args) = match push {
+            Push::ChannelMessage { channel, from, payload, ts } => {
+                if let Some(target) = self.borrow().get(&channel).cloned() {
+                    target.emitter.emit_message(Message::Channel, &payload, &from, ts, false);
+                }
+                return;
+            }
+            Push::ChannelAttrs { channel, attrs } => {
+                (channel, "AttributesUpdated", crate::attributes::channel_attrs_js(&attrs))
+            }
+            Push::MemberJoined { channel, uid } => (channel, "MemberJoined", JsValue::from_str(&uid)),
+            Push::MemberLeft { channel, uid } => (channel, "MemberLeft", JsValue::from_str(&uid)),
+            Push::MemberCount { channel, count } => (channel, "MemberCountUpdated", JsValue::from(count)),
+            _ => return,
+        };
+        let target = self.borrow().get(&channel).cloned();
+        if let Some(target) = target {
+            target.emitter.emit(event, &[args]);
+        }
+    }
+
+    /// No channel is joined any more.
+    fn session_ended(&self) {
+        let channels: Vec<_> = self.borrow_mut().drain().map(|(_, c)| c).collect();
+        for channel in channels {
+            channel.joined.set(false);
+            channel.emitter.unpin();
+        }
+    }
+
+    /// Joins again every channel that was joined.
+    fn restore(&self, core: Rc<Core>) -> Pin<Box<dyn Future<Output = ()>>> {
+        let ids: Vec<String> = self.borrow().keys().cloned().collect();
+        Box::pin(async move {
+            for id in ids {
+                let reply = core.request(Request::Join { channel: id.clone() }, REQUEST_TIMEOUT_MS).await;
+                if !matches!(reply, Ok(Ok(Reply::Done))) {
+                    let why = format!("could not re-join channel \"{id}\" after reconnecting");
+                    core.log(crate::log::Level::Warn, &why);
+                }
+            }
+        })
+    }
 }
 
 /// A channel of the client that created it.
 #[wasm_bindgen(skip_typescript)]
 pub struct RtmChannel {
     core: Rc<Core>,
+    channels: Rc<Channels>,
     inner: Rc<ChannelInner>,
 }
 
 impl RtmChannel {
-    /// A channel object for `id` (already validated).
-    pub fn new(core: Rc<Core>, id: String) -> RtmChannel {
+    /// A channel object for `id` (already validated), of the client whose
+    /// channels are `channels`.
+    pub fn new(core: Rc<Core>, channels: Rc<Channels>, id: String) -> RtmChannel {
         let inner = Rc::new(ChannelInner { id, emitter: Emitter::default(), joined: Cell::new(false) });
-        RtmChannel { core, inner }
+        RtmChannel { core, channels, inner }
     }
 
     /// The JS object the app gets: its events go there.
@@ -64,13 +119,13 @@ impl RtmChannel {
 
     /// Joins the channel.
     pub fn join(&self) -> Promise {
-        let (core, inner) = (self.core.clone(), self.inner.clone());
-        promise(async move { join(core, inner).await.map(|()| JsValue::UNDEFINED) })
+        let (core, channels, inner) = (self.core.clone(), self.channels.clone(), self.inner.clone());
+        promise(async move { join(core, channels, inner).await.map(|()| JsValue::UNDEFINED) })
     }
 
     /// Leaves the channel.
     pub fn leave(&self) -> Promise {
-        requests::ask(&self.core, &families::LEAVE, prepare_leave(&self.core, &self.inner))
+        requests::ask(&self.core, &families::LEAVE, prepare_leave(&self.core, &self.channels, &self.inner))
     }
 
     /// Sends a message to every other member; resolves once the server has it.
@@ -87,9 +142,9 @@ impl RtmChannel {
     }
 }
 
-async fn join(core: Rc<Core>, inner: Rc<ChannelInner>) -> Result<(), OpError> {
+async fn join(core: Rc<Core>, channels: Rc<Channels>, inner: Rc<ChannelInner>) -> Result<(), OpError> {
     core.require_session(&families::JOIN)?;
-    let registered = core.channels.borrow().get(&inner.id).cloned();
+    let registered = channels.borrow().get(&inner.id).cloned();
     if inner.joined.get() || registered.as_ref().is_some_and(|c| Rc::ptr_eq(c, &inner)) {
         return Err(
             JoinErr::ALREADY_JOINED.err(format!("channel \"{}\" is already joined or joining", inner.id))
@@ -99,7 +154,7 @@ async fn join(core: Rc<Core>, inner: Rc<ChannelInner>) -> Result<(), OpError> {
         return Err(JoinErr::ALREADY_JOINED_CHANNEL_OF_SAME_ID
             .err(format!("another channel object for \"{}\" is joined or joining", inner.id)));
     }
-    if core.channels.borrow().len() >= limits::MAX_JOINED_CHANNELS {
+    if channels.borrow().len() >= limits::MAX_JOINED_CHANNELS {
         return Err(JoinErr::EXCEED_LIMIT.err(format!(
             "a client can be in at most {} channels; leave one first",
             limits::MAX_JOINED_CHANNELS
@@ -112,7 +167,7 @@ async fn join(core: Rc<Core>, inner: Rc<ChannelInner>) -> Result<(), OpError> {
     })?;
     // Registered before the request: the member count pushed right after the
     // reply must find the channel.
-    core.channels.borrow_mut().insert(inner.id.clone(), inner.clone());
+    channels.borrow_mut().insert(inner.id.clone(), inner.clone());
     inner.emitter.pin();
     let reply = core.request(Request::Join { channel: inner.id.clone() }, REQUEST_TIMEOUT_MS).await;
     match errors::settle(reply, &families::JOIN) {
@@ -121,21 +176,21 @@ async fn join(core: Rc<Core>, inner: Rc<ChannelInner>) -> Result<(), OpError> {
             Ok(())
         }
         other => {
-            core.channels.borrow_mut().remove(&inner.id);
+            channels.borrow_mut().remove(&inner.id);
             inner.emitter.unpin();
             Err(other.map_or_else(|e| e, |_| families::JOIN.unexpected()))
         }
     }
 }
 
-fn prepare_leave(core: &Core, inner: &ChannelInner) -> Prepared {
+fn prepare_leave(core: &Core, channels: &Channels, inner: &ChannelInner) -> Prepared {
     core.require_session(&families::LEAVE)?;
     if !inner.joined.get() {
         return Err(LeaveErr::NOT_IN_CHANNEL.err(format!("channel \"{}\" is not joined", inner.id)));
     }
     // Whatever the server says, this object stops receiving the channel's events.
     inner.joined.set(false);
-    core.channels.borrow_mut().remove(&inner.id);
+    channels.borrow_mut().remove(&inner.id);
     inner.emitter.unpin();
     Ok((Request::Leave { channel: inner.id.clone() }, requests::done()))
 }

@@ -2,9 +2,11 @@
 //! results into Promises and failures into coded Errors.
 
 use crate::attributes::{self, UserWrite};
-use crate::channel::RtmChannel;
-use crate::core::Core;
+use crate::channel::{Channels, RtmChannel};
+use crate::core::{Core, Features};
 use crate::errors::{self, promise};
+use crate::invitation::{Invitations, LocalInvitation};
+use crate::presence::{self, Subscriptions};
 use crate::requests::{self, Decode, Prepared};
 use crate::{login, message};
 use js_sys::{Object, Promise, Reflect};
@@ -18,7 +20,29 @@ use wasm_bindgen::prelude::*;
 /// A client of one app: `AgoraRTM.createInstance(appId)`.
 #[wasm_bindgen(skip_typescript)]
 pub struct RtmClient {
-    pub(crate) core: Rc<Core>,
+    core: Rc<Core>,
+    channels: Rc<Channels>,
+    subscriptions: Rc<Subscriptions>,
+    invitations: Rc<Invitations>,
+}
+
+impl RtmClient {
+    /// A client on `core`, with its channels, presence and invitations
+    /// registered to take their pushes.
+    pub fn new(core: Rc<Core>) -> RtmClient {
+        let client = RtmClient {
+            core,
+            channels: Rc::default(),
+            subscriptions: Rc::default(),
+            invitations: Rc::default(),
+        };
+        client.core.set_features(Features {
+            channels: Box::new(client.channels.clone()),
+            presence: Box::new(client.subscriptions.clone()),
+            invitations: Box::new(client.invitations.clone()),
+        });
+        client
+    }
 }
 
 #[wasm_bindgen]
@@ -76,7 +100,7 @@ impl RtmClient {
         let invalid = |m: String| errors::to_js(&CreateChannelError::INVALID_ARGUMENT.err(m));
         let id = channel_id.as_string().ok_or_else(|| invalid("channelId must be a string".into()))?;
         limits::validate_id(&id).map_err(|e| invalid(e.describe("channelId")))?;
-        Ok(RtmChannel::new(self.core.clone(), id).into_js())
+        Ok(RtmChannel::new(self.core.clone(), self.channels.clone(), id).into_js())
     }
 
     /// A call invitation to `calleeId` (no server call until `send()`).
@@ -86,7 +110,7 @@ impl RtmClient {
         let invalid = |m: String| errors::to_js(&InvErr::INVALID_ARGUMENT.err(m));
         let id = callee_id.as_string().ok_or_else(|| invalid("calleeId must be a string".into()))?;
         limits::validate_id(&id).map_err(|e| invalid(e.describe("calleeId")))?;
-        Ok(crate::invitation::LocalInvitation::create(self.core.clone(), id))
+        Ok(LocalInvitation::create(self.core.clone(), self.invitations.clone(), id))
     }
 
     /// Member counts of 1–32 channels: `{channelId: count}` (0 when empty).
@@ -98,26 +122,26 @@ impl RtmClient {
     /// `{peerId: boolean}` for 1–256 peers.
     #[wasm_bindgen(js_name = queryPeersOnlineStatus)]
     pub fn query_peers_online_status(&self, peer_ids: JsValue) -> Promise {
-        crate::presence::query(&self.core, peer_ids)
+        presence::query(&self.core, peer_ids)
     }
 
     /// Subscribes to the online state of 1–256 peers (at most 512 in all).
     #[wasm_bindgen(js_name = subscribePeersOnlineStatus)]
     pub fn subscribe_peers_online_status(&self, peer_ids: JsValue) -> Promise {
-        let core = self.core.clone();
-        promise(async move { crate::presence::subscribe(core, peer_ids).await.map(|()| JsValue::UNDEFINED) })
+        let (core, subs) = (self.core.clone(), self.subscriptions.clone());
+        promise(async move { presence::subscribe(core, subs, peer_ids).await.map(|()| JsValue::UNDEFINED) })
     }
 
     /// Stops the subscriptions of 1–256 peers.
     #[wasm_bindgen(js_name = unsubscribePeersOnlineStatus)]
     pub fn unsubscribe_peers_online_status(&self, peer_ids: JsValue) -> Promise {
-        crate::presence::unsubscribe(&self.core, peer_ids)
+        presence::unsubscribe(&self.core, &self.subscriptions, peer_ids)
     }
 
     /// The subscribed peer ids (`'ONLINE_STATUS'`).
     #[wasm_bindgen(js_name = queryPeersBySubscriptionOption)]
     pub fn query_peers_by_subscription_option(&self, option: JsValue) -> Promise {
-        let result = crate::presence::subscribed(&self.core, &option);
+        let result = presence::subscribed(&self.core, &self.subscriptions, &option);
         promise(async move { result })
     }
 

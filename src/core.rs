@@ -6,18 +6,18 @@
 //! Async methods clone the `Rc<Core>` before awaiting and never hold a
 //! `RefCell` borrow across an `.await`.
 
-use crate::channel::ChannelInner;
 use crate::emitter::{Emitter, Message};
 use crate::link::LinkEvent;
 use crate::state::ConnState;
-use crate::table::Table;
 use crate::transport::{Incoming, ReplyResult, Transport};
 use futures_channel::oneshot;
 use rtm_protocol::families::Family;
 use rtm_protocol::rate::Budgets;
 use rtm_protocol::OpError;
 use rtm_protocol::{ConnectionChangeReason as Reason, ConnectionState as State, Push, Request};
-use std::cell::{Cell, RefCell};
+use std::cell::{Cell, OnceCell, RefCell};
+use std::future::Future;
+use std::pin::Pin;
 use std::rc::{Rc, Weak};
 use wasm_bindgen::JsValue;
 
@@ -28,6 +28,37 @@ pub struct Credentials {
     pub uid: String,
     /// Token, if any.
     pub token: Option<String>,
+}
+
+/// A part of the client with state of its own on the server's side
+/// (channels, presence, invitations): it takes the pushes that are its, and
+/// hears when the session ends or comes back fresh.
+pub trait Feature {
+    /// Handles one of this feature's pushes (see [`Core::add_feature`]).
+    fn on_push(&self, core: &Rc<Core>, push: Push);
+    /// The session ended (logout, kicked, refused): forget what was its.
+    fn session_ended(&self);
+    /// After a fresh login on reconnect (the server forgot the session):
+    /// restore on the server what this feature had, before CONNECTED.
+    fn restore(&self, _core: Rc<Core>) -> Pin<Box<dyn Future<Output = ()>>> {
+        Box::pin(async {})
+    }
+}
+
+/// The client's features, given to the core once, when the client is created.
+pub struct Features {
+    /// Channel messages, members, counts and attributes.
+    pub channels: Box<dyn Feature>,
+    /// Subscribed peers' online states.
+    pub presence: Box<dyn Feature>,
+    /// Invitations received and their updates.
+    pub invitations: Box<dyn Feature>,
+}
+
+impl Features {
+    fn all(&self) -> [&dyn Feature; 3] {
+        [&*self.channels, &*self.presence, &*self.invitations]
+    }
 }
 
 /// One client's state.
@@ -56,14 +87,8 @@ pub struct Core {
     pub budgets: RefCell<Budgets>,
     /// The server's secret for resuming the current session after a drop.
     pub resume_token: RefCell<Option<String>>,
-    /// Sent invitations, by server id.
-    pub local_invitations: RefCell<Table<u64, Rc<crate::invitation::LocalInner>>>,
-    /// Received invitations that have not ended, by server id.
-    pub remote_invitations: RefCell<Table<u64, Rc<crate::invitation::RemoteInner>>>,
-    /// Subscribed peers and their last known online state.
-    pub subscriptions: RefCell<crate::presence::Subscriptions>,
-    /// Channels joined (or being joined), by id: where channel pushes go.
-    pub channels: RefCell<Table<String, Rc<ChannelInner>>>,
+    /// Channels, presence, invitations: where the other pushes go.
+    features: OnceCell<Features>,
 }
 
 impl Core {
@@ -82,11 +107,13 @@ impl Core {
             kicked: Cell::new(None),
             budgets: RefCell::new(Budgets::default()),
             resume_token: RefCell::new(None),
-            subscriptions: RefCell::default(),
-            local_invitations: RefCell::new(Table::default()),
-            remote_invitations: RefCell::new(Table::default()),
-            channels: RefCell::new(Table::default()),
+            features: OnceCell::new(),
         })
+    }
+
+    /// Gives the core the client's features (once, when it is created).
+    pub fn set_features(&self, features: Features) {
+        let _ = self.features.set(features);
     }
 
     /// Where this client connects: `config.serverUrl`, else the module-level
@@ -267,6 +294,8 @@ impl Core {
         }
     }
 
+    /// A frame from the server: replies go to the transport; pushes are the
+    /// core's own, or a feature's.
     fn on_frame(self: &Rc<Core>, bytes: &[u8]) {
         let push = match self.transport.on_frame(bytes) {
             Ok(Incoming::Push(push)) => push,
@@ -280,88 +309,47 @@ impl Core {
                 return;
             }
         };
-        match push {
+        let push = match push {
             Push::PeerMessage { delivery, from, payload, ts, offline } => {
                 // Acknowledge first: the app now has it, whatever its listeners do.
                 self.notify(Request::PeerAck { delivery });
-                self.emitter.emit_message(Message::Peer, &payload, &from, ts, offline);
+                return self.emitter.emit_message(Message::Peer, &payload, &from, ts, offline);
             }
-            Push::Kicked { reason } => self.kicked.set(Some(reason)),
-            Push::TokenWillExpire => self.emitter.emit("TokenPrivilegeWillExpire", &[]),
-            Push::PeerState { uid, state } => crate::presence::on_push(self, uid, state),
-            Push::InvitationReceived { invitation, caller, content, channel_id } => {
-                self.notify(Request::InviteReceived { invitation, caller: caller.clone() });
-                let js = crate::invitation::RemoteInvitation::create(
-                    self.clone(),
-                    invitation,
-                    caller,
-                    content,
-                    channel_id,
-                );
-                self.emitter.emit("RemoteInvitationReceived", &[js]);
-            }
-            Push::Invitation { invitation, update } => {
-                let local = self.local_invitations.borrow().get(&invitation).cloned();
-                if let Some(local) = local {
-                    local.on_update(update);
-                    return;
-                }
-                let remote = self.remote_invitations.borrow().get(&invitation).cloned();
-                if let Some(remote) = remote {
-                    remote.on_update(update);
-                }
-            }
-            Push::ChannelAttrs { channel, attrs } => {
-                self.emit_channel(
-                    &channel,
-                    "AttributesUpdated",
-                    &[crate::attributes::channel_attrs_js(&attrs)],
-                );
-            }
-            Push::ChannelMessage { channel, from, payload, ts } => {
-                let target = self.channels.borrow().get(&channel).cloned();
-                if let Some(target) = target {
-                    target.emitter.emit_message(Message::Channel, &payload, &from, ts, false);
-                }
-            }
-            Push::MemberJoined { channel, uid } => {
-                self.emit_channel(&channel, "MemberJoined", &[JsValue::from_str(&uid)]);
-            }
-            Push::MemberLeft { channel, uid } => {
-                self.emit_channel(&channel, "MemberLeft", &[JsValue::from_str(&uid)]);
-            }
-            Push::MemberCount { channel, count } => {
-                self.emit_channel(&channel, "MemberCountUpdated", &[JsValue::from(count)]);
-            }
-        }
+            Push::Kicked { reason } => return self.kicked.set(Some(reason)),
+            Push::TokenWillExpire => return self.emitter.emit("TokenPrivilegeWillExpire", &[]),
+            other => other,
+        };
+        let Some(features) = self.features.get() else { return };
+        // Each kind named, so that a new one must be given a home here.
+        let feature = match push {
+            Push::PeerState { .. } => &features.presence,
+            Push::InvitationReceived { .. } | Push::Invitation { .. } => &features.invitations,
+            Push::ChannelMessage { .. }
+            | Push::ChannelAttrs { .. }
+            | Push::MemberJoined { .. }
+            | Push::MemberLeft { .. }
+            | Push::MemberCount { .. } => &features.channels,
+            Push::PeerMessage { .. } | Push::Kicked { .. } | Push::TokenWillExpire => return,
+        };
+        feature.on_push(self, push);
     }
 
-    fn emit_channel(&self, channel: &str, event: &str, args: &[JsValue]) {
-        let target = self.channels.borrow().get(channel).cloned();
-        if let Some(channel) = target {
-            channel.emitter.emit(event, args);
-        }
-    }
-
-    /// The session ended: forget it (its resume secret, its channels).
+    /// The session ended: forget it (its resume secret, and what each
+    /// feature had).
     pub fn forget_session(&self) {
         *self.credentials.borrow_mut() = None;
         *self.resume_token.borrow_mut() = None;
-        self.subscriptions.borrow_mut().clear();
-        // Invitations still ringing end with the session, each with its event.
-        let local: Vec<_> = self.local_invitations.borrow_mut().drain().map(|(_, i)| i).collect();
-        let remote: Vec<_> = self.remote_invitations.borrow_mut().drain().map(|(_, i)| i).collect();
-        local.into_iter().for_each(|i| i.end_with_session());
-        remote.into_iter().for_each(|i| i.end_with_session());
-        self.forget_channels();
+        if let Some(features) = self.features.get() {
+            features.all().iter().for_each(|f| f.session_ended());
+        }
     }
 
-    /// No channel is joined any more.
-    pub fn forget_channels(&self) {
-        let channels: Vec<_> = self.channels.borrow_mut().drain().map(|(_, c)| c).collect();
-        for channel in channels {
-            channel.joined.set(false);
-            channel.emitter.unpin();
+    /// After a fresh login on reconnect: each feature restores its state on
+    /// the server, in turn.
+    pub async fn restore_features(self: &Rc<Core>) {
+        let Some(features) = self.features.get() else { return };
+        for feature in features.all() {
+            feature.restore(self.clone()).await;
         }
     }
 }

@@ -2,14 +2,17 @@
 //! (the callee's) as JS objects. Their states move by the pure rules of
 //! [`crate::calls`]; misuse throws at once an Error with the
 //! InvitationApiCallError code and changes nothing; outcomes arrive as events.
+//! [`Invitations`] holds the client's invitations that are under way and
+//! takes the invitation pushes.
 
 use crate::calls::{LocalCall, LocalNews, LocalState, RemoteCall, RemoteNews, RemoteState};
-use crate::core::Core;
+use crate::core::{Core, Feature};
 use crate::emitter::Emitter;
 use crate::errors::{self, RequestError};
+use crate::table::Table;
 use rtm_protocol::codes::InvitationApiCallError as InvErr;
 use rtm_protocol::limits::{self, MAX_INVITATION_BYTES, REQUEST_TIMEOUT_MS};
-use rtm_protocol::{InvitationUpdate, Reply, Request};
+use rtm_protocol::{InvitationUpdate, Push, Reply, Request};
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
@@ -49,7 +52,50 @@ fn emit_later(emitter: Rc<LocalInner>, event: &'static str, args: Vec<JsValue>) 
     wasm_bindgen_futures::spawn_local(async move { emitter.emitter.emit(event, &args) });
 }
 
-/// What a `LocalInvitation` and the core share.
+/// The client's invitations under way, by server id.
+#[derive(Default)]
+pub struct Invitations {
+    /// Sent, and known to the server.
+    local: RefCell<Table<u64, Rc<LocalInner>>>,
+    /// Received, and not ended.
+    remote: RefCell<Table<u64, Rc<RemoteInner>>>,
+}
+
+impl Feature for Rc<Invitations> {
+    fn on_push(&self, core: &Rc<Core>, push: Push) {
+        match push {
+            Push::InvitationReceived { invitation, caller, content, channel_id } => {
+                core.notify(Request::InviteReceived { invitation, caller: caller.clone() });
+                let js = RemoteInvitation::create(core, self, invitation, caller, content, channel_id);
+                core.emitter.emit("RemoteInvitationReceived", &[js]);
+            }
+            Push::Invitation { invitation, update } => {
+                let local = self.local.borrow().get(&invitation).cloned();
+                if let Some(local) = local {
+                    local.on_update(update);
+                    return;
+                }
+                let remote = self.remote.borrow().get(&invitation).cloned();
+                if let Some(remote) = remote {
+                    remote.on_update(update);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Invitations still ringing end with the session, each with its event.
+    fn session_ended(&self) {
+        let local: Vec<_> = self.local.borrow_mut().drain().map(|(_, i)| i).collect();
+        let remote: Vec<_> = self.remote.borrow_mut().drain().map(|(_, i)| i).collect();
+        local.into_iter().for_each(|i| i.fail("NOT_LOGGEDIN"));
+        remote
+            .into_iter()
+            .for_each(|i| i.news(RemoteNews::SessionEnded, "RemoteInvitationFailure", &["UNKNOWN".into()]));
+    }
+}
+
+/// What a `LocalInvitation` and [`Invitations`] share.
 pub struct LocalInner {
     callee: String,
     call_id: String,
@@ -94,13 +140,8 @@ impl LocalInner {
         self.news(LocalNews::Failed, "LocalInvitationFailure", &[reason.into()]);
     }
 
-    /// The session ended (logout, kicked) while this invitation was pending.
-    pub fn end_with_session(&self) {
-        self.fail("NOT_LOGGEDIN");
-    }
-
     /// An update from the server.
-    pub fn on_update(&self, update: InvitationUpdate) {
+    fn on_update(&self, update: InvitationUpdate) {
         match update {
             InvitationUpdate::ReceivedByPeer => {
                 self.news(LocalNews::Received, "LocalInvitationReceivedByPeer", &[]);
@@ -121,12 +162,13 @@ impl LocalInner {
 #[wasm_bindgen(skip_typescript)]
 pub struct LocalInvitation {
     core: Rc<Core>,
+    calls: Rc<Invitations>,
     inner: Rc<LocalInner>,
 }
 
 impl LocalInvitation {
     /// A new invitation to `callee` (already validated), as its JS object.
-    pub fn create(core: Rc<Core>, callee: String) -> JsValue {
+    pub fn create(core: Rc<Core>, calls: Rc<Invitations>, callee: String) -> JsValue {
         let inner = Rc::new(LocalInner {
             callee,
             call_id: crate::ids::random_uuid(),
@@ -137,7 +179,7 @@ impl LocalInvitation {
             id: Cell::new(None),
             emitter: Emitter::default(),
         });
-        inner.clone().emitter.adopt(LocalInvitation { core, inner }.into())
+        inner.clone().emitter.adopt(LocalInvitation { core, calls, inner }.into())
     }
 }
 
@@ -224,7 +266,7 @@ impl LocalInvitation {
         inner.state.set(next);
         // Held while it rings: apps listen on invitations they do not keep.
         inner.emitter.pin();
-        let core = self.core.clone();
+        let (core, calls) = (self.core.clone(), self.calls.clone());
         let req = Request::InviteSend {
             callee: inner.callee.clone(),
             content: inner.content.borrow().clone(),
@@ -239,7 +281,7 @@ impl LocalInvitation {
                         // cancel() came before this reply: the server learns of it now.
                         core.notify(Request::InviteCancel { invitation });
                     } else {
-                        core.local_invitations.borrow_mut().insert(invitation, inner.clone());
+                        calls.local.borrow_mut().insert(invitation, inner.clone());
                     }
                 }
                 Ok(Reply::InviteSent { delivered: false, .. }) => inner.fail("PEER_OFFLINE"),
@@ -257,7 +299,7 @@ impl LocalInvitation {
         check_size("content", &inner.content.borrow())?;
         inner.state.set(next);
         if let Some(invitation) = inner.id.get() {
-            self.core.local_invitations.borrow_mut().remove(&invitation);
+            self.calls.local.borrow_mut().remove(&invitation);
             self.core.notify(Request::InviteCancel { invitation });
         }
         inner.emitter.emit("LocalInvitationCanceled", &[]);
@@ -266,7 +308,7 @@ impl LocalInvitation {
     }
 }
 
-/// What a `RemoteInvitation` and the core share.
+/// What a `RemoteInvitation` and [`Invitations`] share.
 pub struct RemoteInner {
     id: u64,
     call_id: String,
@@ -296,14 +338,8 @@ impl RemoteInner {
         }
     }
 
-    /// The session ended (logout, kicked) while this invitation was pending:
-    /// it can no longer be answered.
-    pub fn end_with_session(&self) {
-        self.news(RemoteNews::SessionEnded, "RemoteInvitationFailure", &["UNKNOWN".into()]);
-    }
-
     /// An update from the server.
-    pub fn on_update(&self, update: InvitationUpdate) {
+    fn on_update(&self, update: InvitationUpdate) {
         match update {
             InvitationUpdate::Canceled(content) => {
                 self.news(RemoteNews::Canceled, "RemoteInvitationCanceled", &[content.into()])
@@ -320,13 +356,21 @@ impl RemoteInner {
 #[wasm_bindgen(skip_typescript)]
 pub struct RemoteInvitation {
     core: Rc<Core>,
+    calls: Rc<Invitations>,
     inner: Rc<RemoteInner>,
 }
 
 impl RemoteInvitation {
-    /// An invitation just received, as its JS object; the core routes its
+    /// An invitation just received, as its JS object; `calls` routes its
     /// updates to it.
-    pub fn create(core: Rc<Core>, id: u64, caller: String, content: String, channel_id: String) -> JsValue {
+    fn create(
+        core: &Rc<Core>,
+        calls: &Rc<Invitations>,
+        id: u64,
+        caller: String,
+        content: String,
+        channel_id: String,
+    ) -> JsValue {
         let inner = Rc::new(RemoteInner {
             id,
             call_id: crate::ids::random_uuid(),
@@ -337,8 +381,9 @@ impl RemoteInvitation {
             state: Cell::new(RemoteState::InvitationReceived),
             emitter: Emitter::default(),
         });
-        core.remote_invitations.borrow_mut().insert(id, inner.clone());
-        let js = inner.emitter.adopt(RemoteInvitation { core, inner: inner.clone() }.into());
+        calls.remote.borrow_mut().insert(id, inner.clone());
+        let (core, calls) = (core.clone(), calls.clone());
+        let js = inner.emitter.adopt(RemoteInvitation { core, calls, inner: inner.clone() }.into());
         // Held while it rings: apps listen on invitations they do not keep.
         inner.emitter.pin();
         js
@@ -355,10 +400,10 @@ impl RemoteInvitation {
             accept: call == RemoteCall::Accept,
             response: inner.response.borrow().clone(),
         };
-        let core = self.core.clone();
+        let (core, calls) = (self.core.clone(), self.calls.clone());
         if call == RemoteCall::Refuse {
             // Refusing ends the invitation here at once, as in Agora; the caller is told.
-            core.remote_invitations.borrow_mut().remove(&inner.id);
+            calls.remote.borrow_mut().remove(&inner.id);
             core.notify(req);
             inner.emitter.emit("RemoteInvitationRefused", &[]);
             inner.release_if_ended();
@@ -366,7 +411,7 @@ impl RemoteInvitation {
         }
         wasm_bindgen_futures::spawn_local(async move {
             let reply = core.request(req, REQUEST_TIMEOUT_MS).await;
-            core.remote_invitations.borrow_mut().remove(&inner.id);
+            calls.remote.borrow_mut().remove(&inner.id);
             if matches!(reply, Ok(Ok(Reply::Done))) {
                 inner.news(RemoteNews::AcceptDone, "RemoteInvitationAccepted", &[]);
             } else {

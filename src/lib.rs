@@ -6,7 +6,9 @@
 //!   online status; [`attributes`]: user and channel attributes; [`invitation`]:
 //!   `LocalInvitation` and `RemoteInvitation`; [`login`]: login, logout, reconnect.
 //! - [`core`]: one client's state and what pushes and a lost link mean for it;
-//!   [`transport`]: its link, the requests waiting for replies, the order of pushes.
+//!   channels, presence and invitations are [`core::Feature`]s with their own
+//!   state, given to the core by the client; [`transport`]: its link, the
+//!   requests waiting for replies, the order of pushes.
 //! - [`link`]: the browser WebSocket (the only file that touches it).
 //! - [`emitter`]: where each object's events go; the EventEmitter methods
 //!   themselves are JS (`src/js/emitter.js`).

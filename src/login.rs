@@ -10,7 +10,7 @@ use rtm_protocol::codes::{LoginError, LogoutError, RenewTokenError};
 use rtm_protocol::families;
 use rtm_protocol::limits::{self, LOGIN_TIMEOUT_MS, REQUEST_TIMEOUT_MS};
 use rtm_protocol::session::{after_login, after_resume, AfterResume, Established, Failure};
-use rtm_protocol::{ConnectionChangeReason as Reason, ConnectionState as State, OpError, Reply, Request};
+use rtm_protocol::{ConnectionChangeReason as Reason, ConnectionState as State, OpError, Request};
 use std::rc::Rc;
 
 /// One attempt: open a link, resume the session if there is one, else log in.
@@ -207,20 +207,6 @@ pub async fn renew_token(core: Rc<Core>, token: wasm_bindgen::JsValue) -> Result
     Ok(())
 }
 
-/// Joins, on a new session, every channel that was joined.
-async fn rejoin_channels(core: &Rc<Core>) {
-    let ids: Vec<String> = core.channels.borrow().keys().cloned().collect();
-    for id in ids {
-        let reply = core.request(Request::Join { channel: id.clone() }, REQUEST_TIMEOUT_MS).await;
-        if !matches!(reply, Ok(Ok(Reply::Done))) {
-            core.log(
-                crate::log::Level::Warn,
-                &format!("could not re-join channel \"{id}\" after reconnecting"),
-            );
-        }
-    }
-}
-
 /// Pings the server while connected: a link that stops answering (a network
 /// that died without closing the socket) is abandoned and reconnected, instead
 /// of waiting minutes for the browser to notice. The server closes a client it
@@ -269,8 +255,7 @@ async fn reconnect(core: Rc<Core>, generation: u64) {
         match establish(&core, generation, true).await {
             Ok(how) => {
                 if how == Established::Fresh {
-                    rejoin_channels(&core).await;
-                    crate::presence::resubscribe(&core).await;
+                    core.restore_features().await;
                 }
                 if core.generation() == generation {
                     core.set_state(State::CONNECTED, Reason::LOGIN_SUCCESS);

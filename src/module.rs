@@ -54,7 +54,7 @@ pub fn create_instance(app_id: JsValue, config: JsValue) -> Result<JsValue, JsVa
     };
     let core = Core::new(app_id, server_url);
     core.apply_config(&config);
-    Ok(core.clone().emitter.adopt(RtmClient { core }.into()))
+    Ok(core.clone().emitter.adopt(RtmClient::new(core).into()))
 }
 
 /// `AgoraRTM.setServerUrl(url)`: where clients without `config.serverUrl`

@@ -1,10 +1,10 @@
 //! Online status: `queryPeersOnlineStatus`, `subscribePeersOnlineStatus`,
 //! `unsubscribePeersOnlineStatus`, `queryPeersBySubscriptionOption`, and the
-//! `PeersOnlineStatusChanged` events. The core remembers each subscribed peer's
-//! last known state, so an event only ever reports a change, and a
+//! `PeersOnlineStatusChanged` events. [`Subscriptions`] remembers each
+//! subscribed peer's last known state, so an event only ever reports a change, and a
 //! re-subscription after a reconnect reports exactly what changed meanwhile.
 
-use crate::core::Core;
+use crate::core::{Core, Feature};
 use crate::errors;
 use crate::requests::{self, Decode, Prepared};
 use js_sys::{Array, Object, Reflect};
@@ -12,12 +12,15 @@ use rtm_protocol::codes::{PeerSubscriptionStatusError as SubErr, QueryPeersOnlin
 use rtm_protocol::families::{self, Family};
 use rtm_protocol::limits::{self, MAX_PEERS_PER_CALL, MAX_SUBSCRIBED_PEERS, REQUEST_TIMEOUT_MS};
 use rtm_protocol::rate::PresenceCall;
-use rtm_protocol::{OpError, PeerState, Reply, Request};
+use rtm_protocol::{OpError, PeerState, Push, Reply, Request};
+use std::cell::RefCell;
+use std::future::Future;
+use std::pin::Pin;
 use std::rc::Rc;
 use wasm_bindgen::JsValue;
 
 /// The subscribed peers and their last known states, in subscription order.
-pub type Subscriptions = crate::table::Table<String, PeerState>;
+pub type Subscriptions = RefCell<crate::table::Table<String, PeerState>>;
 
 /// Reads an array of 1–256 valid peer ids.
 fn read_peers(ids: &JsValue, invalid: fn(&str) -> OpError) -> Result<Vec<String>, OpError> {
@@ -79,7 +82,7 @@ fn prepare_query(core: &Core, ids: JsValue) -> Prepared {
 
 /// `subscribePeersOnlineStatus(peerIds)`: fires PeersOnlineStatusChanged with
 /// the current states of the newly subscribed peers.
-pub async fn subscribe(core: Rc<Core>, ids: JsValue) -> Result<(), OpError> {
+pub async fn subscribe(core: Rc<Core>, subs: Rc<Subscriptions>, ids: JsValue) -> Result<(), OpError> {
     let peers = read_peers(&ids, |m| SubErr::INVALID_ARGUMENT.err(m))?;
     check_call(
         &core,
@@ -92,7 +95,7 @@ pub async fn subscribe(core: Rc<Core>, ids: JsValue) -> Result<(), OpError> {
         // Peers already subscribed, plus the new ones counted once each. (Not a
         // set built from both lists: collecting one pulled 3 KB of sorting code
         // into the bundle; 256 ids at most make this quadratic count cheap.)
-        let subs = core.subscriptions.borrow();
+        let subs = subs.borrow();
         let fresh =
             peers.iter().enumerate().filter(|(i, p)| !subs.contains_key(*p) && !peers[..*i].contains(p));
         subs.len() + fresh.count()
@@ -102,11 +105,10 @@ pub async fn subscribe(core: Rc<Core>, ids: JsValue) -> Result<(), OpError> {
             "a client can subscribe to at most {MAX_SUBSCRIBED_PEERS} peers ({total} asked); unsubscribe some first"
         )));
     }
-    let fresh: Vec<String> =
-        peers.iter().filter(|p| !core.subscriptions.borrow().contains_key(*p)).cloned().collect();
+    let fresh: Vec<String> = peers.iter().filter(|p| !subs.borrow().contains_key(*p)).cloned().collect();
     let states = request_states(&core, peers.clone()).await?;
     // Newly subscribed peers are reported whatever their state; others only if it changed.
-    let report = record_states(&core, &peers, &states, &fresh);
+    let report = record_states(&subs, &peers, &states, &fresh);
     emit_states(&core, &report);
     Ok(())
 }
@@ -124,12 +126,12 @@ async fn request_states(core: &Rc<Core>, peers: Vec<String>) -> Result<Vec<PeerS
 
 /// Stores the states; returns the ones to report: changed, or in `always`.
 fn record_states(
-    core: &Core,
+    subs: &Subscriptions,
     peers: &[String],
     states: &[PeerState],
     always: &[String],
 ) -> Vec<(String, PeerState)> {
-    let mut subs = core.subscriptions.borrow_mut();
+    let mut subs = subs.borrow_mut();
     let mut report = Vec::new();
     for (peer, state) in peers.iter().zip(states) {
         let before = subs.insert(peer.clone(), *state);
@@ -151,29 +153,12 @@ fn emit_states(core: &Core, states: &[(String, PeerState)]) {
     core.emitter.emit("PeersOnlineStatusChanged", &[map.into()]);
 }
 
-/// A pushed state change of a subscribed peer.
-pub fn on_push(core: &Core, uid: String, state: PeerState) {
-    let changed = {
-        let mut subs = core.subscriptions.borrow_mut();
-        match subs.get_mut(&uid) {
-            Some(known) if *known != state => {
-                *known = state;
-                true
-            }
-            _ => false,
-        }
-    };
-    if changed {
-        emit_states(core, &[(uid, state)]);
-    }
-}
-
 /// `unsubscribePeersOnlineStatus(peerIds)`.
-pub fn unsubscribe(core: &Rc<Core>, ids: JsValue) -> js_sys::Promise {
-    requests::ask(core, &families::SUBSCRIBE, prepare_unsubscribe(core, ids))
+pub fn unsubscribe(core: &Rc<Core>, subs: &Subscriptions, ids: JsValue) -> js_sys::Promise {
+    requests::ask(core, &families::SUBSCRIBE, prepare_unsubscribe(core, subs, ids))
 }
 
-fn prepare_unsubscribe(core: &Core, ids: JsValue) -> Prepared {
+fn prepare_unsubscribe(core: &Core, subs: &Subscriptions, ids: JsValue) -> Prepared {
     let peers = read_peers(&ids, |m| SubErr::INVALID_ARGUMENT.err(m))?;
     check_call(
         core,
@@ -183,14 +168,14 @@ fn prepare_unsubscribe(core: &Core, ids: JsValue) -> Prepared {
         "unsubscribePeersOnlineStatus",
     )?;
     {
-        let mut subs = core.subscriptions.borrow_mut();
+        let mut subs = subs.borrow_mut();
         peers.iter().for_each(|p| _ = subs.remove(p));
     }
     Ok((Request::Unsubscribe { peers }, requests::done()))
 }
 
 /// `queryPeersBySubscriptionOption('ONLINE_STATUS')` → the subscribed ids.
-pub fn subscribed(core: &Core, option: &JsValue) -> Result<JsValue, OpError> {
+pub fn subscribed(core: &Core, subs: &Subscriptions, option: &JsValue) -> Result<JsValue, OpError> {
     if option.as_string().as_deref() != Some("ONLINE_STATUS") {
         // Agora's code for a bad option is 2, named as an invalid argument
         // (its QueryPeersBySubscriptionOption family has no such entry).
@@ -201,21 +186,45 @@ pub fn subscribed(core: &Core, option: &JsValue) -> Result<JsValue, OpError> {
         });
     }
     core.require_session(&families::SUBSCRIBED)?;
-    Ok(core.subscriptions.borrow().keys().map(|k| JsValue::from_str(k)).collect::<Array>().into())
+    Ok(subs.borrow().keys().map(|k| JsValue::from_str(k)).collect::<Array>().into())
 }
 
-/// After a fresh login on reconnect: subscribe again, and report what changed
-/// while the client was away.
-pub async fn resubscribe(core: &Rc<Core>) {
-    let peers: Vec<String> = core.subscriptions.borrow().keys().cloned().collect();
-    let mut report = Vec::new();
-    for chunk in peers.chunks(MAX_PEERS_PER_CALL) {
-        match request_states(core, chunk.to_vec()).await {
-            Ok(states) => report.extend(record_states(core, chunk, &states, &[])),
-            Err(e) => {
-                core.log(crate::log::Level::Warn, &format!("could not restore subscriptions: {}", e.message))
+impl Feature for Rc<Subscriptions> {
+    /// A pushed state change of a subscribed peer, reported if it is one.
+    fn on_push(&self, core: &Rc<Core>, push: Push) {
+        let Push::PeerState { uid, state } = push else { return };
+        let changed = match self.borrow_mut().get_mut(&uid) {
+            Some(known) if *known != state => {
+                *known = state;
+                true
             }
+            _ => false,
+        };
+        if changed {
+            emit_states(core, &[(uid, state)]);
         }
     }
-    emit_states(core, &report);
+
+    fn session_ended(&self) {
+        self.borrow_mut().clear();
+    }
+
+    /// Subscribes again, and reports what changed while the client was away.
+    fn restore(&self, core: Rc<Core>) -> Pin<Box<dyn Future<Output = ()>>> {
+        let subs = self.clone();
+        Box::pin(async move {
+            let peers: Vec<String> = subs.borrow().keys().cloned().collect();
+            let mut report = Vec::new();
+            for chunk in peers.chunks(MAX_PEERS_PER_CALL) {
+                match request_states(&core, chunk.to_vec()).await {
+                    Ok(states) => report.extend(record_states(&subs, chunk, &states, &[])),
+                    Err(e) => {
+                        let why = format!("could not restore subscriptions: {}", e.message);
+                        core.log(crate::log::Level::Warn, &why)
+                    }
+                }
+            }
+            emit_states(&core, &report);
+        })
+    }
 }
