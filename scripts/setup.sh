@@ -13,7 +13,7 @@
 #                      crate it pins is missing from the registry); wasm-pack only uses a local
 #                      wasm-bindgen whose version equals the lockfile's, else it downloads.
 #   npm devDependencies (binaryen = the working wasm-opt, typescript, playwright-core, ...)
-#   --test: Debian chromium, chromium-driver, redis-server, openssl via apt-get
+#   --test: Debian chromium, chromium-driver, redis-server, openssl, systemd via apt-get
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -88,18 +88,19 @@ fi
 # --- Debian packages for the test suite -------------------------------------------------------
 if [[ "$WITH_TEST" == 1 ]]; then
   # openssl: the harness makes the TLS server's certificate with it (tests/harness/tls.mjs).
+  # systemd: its systemd-analyze checks deploy/rtm-server.service (server/tests/deploy.rs).
   if [[ -x /usr/bin/chromium && -x /usr/bin/chromedriver ]] && command -v redis-server >/dev/null 2>&1 \
-    && command -v openssl >/dev/null 2>&1; then
-    step "chromium, chromedriver, redis-server, openssl: present"
+    && command -v openssl >/dev/null 2>&1 && command -v systemd-analyze >/dev/null 2>&1; then
+    step "chromium, chromedriver, redis-server, openssl, systemd-analyze: present"
   else
     SUDO=()
     if [[ "$(id -u)" != 0 ]]; then
-      command -v sudo >/dev/null 2>&1 || die "not root and no sudo: install chromium chromium-driver redis-server openssl"
+      command -v sudo >/dev/null 2>&1 || die "not root and no sudo: install chromium chromium-driver redis-server openssl systemd"
       SUDO=(sudo)
     fi
-    step "apt-get install chromium chromium-driver redis-server openssl (~1 min)"
+    step "apt-get install chromium chromium-driver redis-server openssl systemd (~1 min)"
     "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -q
-    "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium chromium-driver redis-server openssl
+    "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium chromium-driver redis-server openssl systemd
   fi
 fi
 

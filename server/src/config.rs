@@ -106,6 +106,21 @@ pub enum Command {
         #[arg(long, default_value_t = 3600)]
         expire: u32,
     },
+    /// Checks the settings (flags, environment, `--config` file, TLS files)
+    /// as the server would at startup, without starting it: exits 0 and
+    /// prints a summary, or 1 with what is wrong.
+    CheckConfig,
+    /// Asks a running server whether it is ready (`GET /readyz`): exits 0 on
+    /// 200, else 1. For container health checks, where the image has no curl.
+    Health {
+        /// The URL to ask (default: `http://127.0.0.1:PORT/readyz`, with the
+        /// port of `--listen`).
+        #[arg(long)]
+        url: Option<String>,
+        /// Seconds to wait for the answer.
+        #[arg(long, default_value_t = 3)]
+        timeout: u64,
+    },
 }
 
 /// The TOML file.

@@ -22,6 +22,7 @@
 //! token/        Agora 006/007 login tokens and the credential rules
 //! config, clock the settings; milliseconds since the epoch
 //! tls           wss:// on the server's own port (PEM certificate and key)
+//! tools         the binary's check-config and health commands (deployment)
 //! fuzzing       what the fuzz targets (fuzz/) and tests/fuzz_corpus.rs run
 //! ```
 //!
@@ -50,6 +51,7 @@ pub mod sessions;
 pub mod store;
 pub mod tls;
 pub mod token;
+pub mod tools;
 
 use admission::Admission;
 use engine::embedded::{self, EmbeddedOptions};

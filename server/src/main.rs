@@ -8,11 +8,24 @@ use rtm_server::Server;
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
-    if let Some(Command::Token { app_id, certificate, uid, expire }) = &cli.command {
-        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH)?.as_secs() as u32;
-        let salt = rand::random_range(1..=99_999_999);
-        println!("{}", rtm_server::token::build_007(app_id, certificate, uid, *expire, now, salt));
-        return Ok(());
+    match &cli.command {
+        Some(Command::Token { app_id, certificate, uid, expire }) => {
+            let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH)?.as_secs() as u32;
+            let salt = rand::random_range(1..=99_999_999);
+            println!("{}", rtm_server::token::build_007(app_id, certificate, uid, *expire, now, salt));
+            return Ok(());
+        }
+        Some(Command::CheckConfig) => {
+            println!("{}", rtm_server::tools::check_config(&cli)?);
+            return Ok(());
+        }
+        Some(Command::Health { url, timeout }) => {
+            let url = url.clone().unwrap_or_else(|| rtm_server::tools::default_health_url(&cli));
+            rtm_server::tools::health(&url, std::time::Duration::from_secs(*timeout)).await?;
+            println!("ready: {url}");
+            return Ok(());
+        }
+        None => {}
     }
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::try_new(&cli.log)?)
