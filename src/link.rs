@@ -10,10 +10,14 @@ use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use web_sys::WebSocket;
 
+/// What the socket's handlers call: 0 (open), 1 and a frame's bytes, or the
+/// close code and reason (`src/js/link.js`).
+type OnEvent = Closure<dyn FnMut(u16, Option<Vec<u8>>, Option<String>)>;
+
 #[wasm_bindgen(module = "/src/js/link.js")]
 extern "C" {
     /// Sets the socket's handlers; returns the function that detaches them.
-    fn listen(ws: &WebSocket, on_event: &Closure<dyn FnMut(u16, Option<Vec<u8>>, Option<String>)>) -> js_sys::Function;
+    fn listen(ws: &WebSocket, on_event: &OnEvent) -> js_sys::Function;
 }
 
 /// What a link reports.
@@ -42,7 +46,7 @@ pub struct Link {
     pub generation: u64,
     ws: WebSocket,
     stop: js_sys::Function,
-    _on_event: Closure<dyn FnMut(u16, Option<Vec<u8>>, Option<String>)>,
+    _on_event: OnEvent,
 }
 
 impl Link {
@@ -58,18 +62,16 @@ impl Link {
             let detail = e.dyn_ref::<js_sys::Error>().map(|e| String::from(e.message())).unwrap_or_default();
             format!("cannot open a WebSocket to \"{url}\": {detail}")
         })?;
-        let on_event = Closure::<dyn FnMut(u16, Option<Vec<u8>>, Option<String>)>::new(
-            move |what: u16, bytes: Option<Vec<u8>>, reason: Option<String>| {
-                handler(
-                    id,
-                    match what {
-                        0 => LinkEvent::Open,
-                        1 => LinkEvent::Frame(bytes.unwrap_or_default()),
-                        code => LinkEvent::Closed { code, reason: reason.unwrap_or_default() },
-                    },
-                )
-            },
-        );
+        let on_event = OnEvent::new(move |what: u16, bytes: Option<Vec<u8>>, reason: Option<String>| {
+            handler(
+                id,
+                match what {
+                    0 => LinkEvent::Open,
+                    1 => LinkEvent::Frame(bytes.unwrap_or_default()),
+                    code => LinkEvent::Closed { code, reason: reason.unwrap_or_default() },
+                },
+            )
+        });
         let stop = listen(&ws, &on_event);
         Ok(Link { id, generation, ws, stop, _on_event: on_event })
     }
