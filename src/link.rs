@@ -1,13 +1,24 @@
-//! The browser layer: one `web_sys::WebSocket` and the closures it calls.
+//! The browser layer: one `web_sys::WebSocket` and the closure its handlers call.
 //!
-//! The closures are fields, dropped (and the handlers detached) with the link
-//! on logout or reconnect; nothing is `.forget()`-ed. Each handler only hands
-//! the event to a microtask, so the SDK state it touches, and any app listener
-//! it ends up calling, never runs inside the socket's own callback.
+//! The handlers are JS (`src/js/link.js`): each hands its event to a microtask,
+//! so the SDK state it touches, and any app listener it ends up calling, never
+//! runs inside the socket's own callback, and a frame crosses into wasm once, as
+//! its bytes. The closure is a field, dropped (and the handlers detached) with
+//! the link on logout or reconnect; nothing is `.forget()`-ed.
 
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
-use web_sys::{BinaryType, CloseEvent, Event, MessageEvent, WebSocket};
+use web_sys::WebSocket;
+
+/// What the socket's handlers call: 0 (open), 1 and a frame's bytes, or the
+/// close code and reason (`src/js/link.js`).
+type OnEvent = Closure<dyn FnMut(u16, Option<Vec<u8>>, Option<String>)>;
+
+#[wasm_bindgen(module = "/src/js/link.js")]
+extern "C" {
+    /// Sets the socket's handlers; returns the function that detaches them.
+    fn listen(ws: &WebSocket, on_event: &OnEvent) -> js_sys::Function;
+}
 
 /// What a link reports.
 pub enum LinkEvent {
@@ -34,14 +45,8 @@ pub struct Link {
     /// The login generation this link belongs to (see `Core::generation`).
     pub generation: u64,
     ws: WebSocket,
-    _on_open: Closure<dyn FnMut(Event)>,
-    _on_message: Closure<dyn FnMut(MessageEvent)>,
-    _on_close: Closure<dyn FnMut(CloseEvent)>,
-}
-
-fn deliver(handler: &LinkHandler, id: u64, event: LinkEvent) {
-    let handler = handler.clone();
-    wasm_bindgen_futures::spawn_local(async move { handler(id, event) });
+    stop: js_sys::Function,
+    _on_event: OnEvent,
 }
 
 impl Link {
@@ -57,23 +62,18 @@ impl Link {
             let detail = e.dyn_ref::<js_sys::Error>().map(|e| String::from(e.message())).unwrap_or_default();
             format!("cannot open a WebSocket to \"{url}\": {detail}")
         })?;
-        ws.set_binary_type(BinaryType::Arraybuffer);
-        let h = handler.clone();
-        let on_open = Closure::<dyn FnMut(Event)>::new(move |_| deliver(&h, id, LinkEvent::Open));
-        let h = handler.clone();
-        let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |e: MessageEvent| {
-            if let Ok(buf) = e.data().dyn_into::<js_sys::ArrayBuffer>() {
-                deliver(&h, id, LinkEvent::Frame(js_sys::Uint8Array::new(&buf).to_vec()));
-            }
+        let on_event = OnEvent::new(move |what: u16, bytes: Option<Vec<u8>>, reason: Option<String>| {
+            handler(
+                id,
+                match what {
+                    0 => LinkEvent::Open,
+                    1 => LinkEvent::Frame(bytes.unwrap_or_default()),
+                    code => LinkEvent::Closed { code, reason: reason.unwrap_or_default() },
+                },
+            )
         });
-        let h = handler;
-        let on_close = Closure::<dyn FnMut(CloseEvent)>::new(move |e: CloseEvent| {
-            deliver(&h, id, LinkEvent::Closed { code: e.code(), reason: e.reason() })
-        });
-        ws.set_onopen(Some(on_open.as_ref().unchecked_ref()));
-        ws.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
-        ws.set_onclose(Some(on_close.as_ref().unchecked_ref()));
-        Ok(Link { id, generation, ws, _on_open: on_open, _on_message: on_message, _on_close: on_close })
+        let stop = listen(&ws, &on_event);
+        Ok(Link { id, generation, ws, stop, _on_event: on_event })
     }
 
     /// Sends one binary frame; false when the socket is not open.
@@ -84,9 +84,7 @@ impl Link {
 
 impl Drop for Link {
     fn drop(&mut self) {
-        self.ws.set_onopen(None);
-        self.ws.set_onmessage(None);
-        self.ws.set_onclose(None);
+        let _ = self.stop.call0(&JsValue::UNDEFINED);
         let _ = self.ws.close();
     }
 }
