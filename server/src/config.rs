@@ -12,6 +12,10 @@
 //! [[apps]]
 //! id = "970CA35de60c44645bbae8a215061b33"
 //! certificate = "5CFd2fd1755d40ecb72977518be15d3b"  # optional: then tokens are required
+//! # The Agora-compatible REST API (docs/rest-api.md): HTTP Basic with this
+//! # key and secret (Agora's "Customer ID" / "Customer Secret"), both or neither.
+//! customer_key = "4b9a3c1d0e8f4a6b9c2d1e0f3a4b5c6d"
+//! customer_secret = "0f1e2d3c4b5a69788796a5b4c3d2e1f0"
 //!
 //! [limits]
 //! queue_bytes = 1048576       # outbound bytes buffered per connection (twice that, briefly)
@@ -29,6 +33,7 @@
 //! login_deadline_secs = 10     # a connection must log in this soon after opening
 //! write_timeout_secs = 10      # a client that takes no write this long is dropped
 //! header_read_timeout_secs = 10 # HTTP request headers must arrive within this
+//! rest_messages_per_sec = 500  # REST peer + channel messages per app (Agora's limit)
 //! ```
 //!
 //! Without a file (or with no `[[apps]]`), any app id logs in without a token:
@@ -149,6 +154,18 @@ impl FileConfig {
                 anyhow::ensure!(!cert.is_empty(), "config: the certificate of app {:?} is empty", app.id);
             }
             anyhow::ensure!(ids.insert(app.id.as_str()), "config: app id {:?} is listed twice", app.id);
+            match (&app.customer_key, &app.customer_secret) {
+                (Some(key), Some(secret)) => anyhow::ensure!(
+                    !key.is_empty() && !secret.is_empty() && !key.contains(':'),
+                    "config: the customer_key of app {:?} must be non-empty without ':', its customer_secret non-empty",
+                    app.id
+                ),
+                (None, None) => {}
+                _ => anyhow::bail!(
+                    "config: app {:?} needs both customer_key and customer_secret (or neither)",
+                    app.id
+                ),
+            }
         }
         anyhow::ensure!(file.limits.max_connections > 0, "config: limits.max_connections must be > 0");
         for (name, v) in [
@@ -161,6 +178,7 @@ impl FileConfig {
             ("header_read_timeout_secs", file.limits.header_read_timeout_secs),
             ("offline_max_bytes_per_sender", file.limits.offline_max_bytes_per_sender),
             ("offline_max_bytes_per_app", file.limits.offline_max_bytes_per_app),
+            ("rest_messages_per_sec", file.limits.rest_messages_per_sec as u64),
         ] {
             anyhow::ensure!(v > 0, "config: limits.{name} must be > 0");
         }
@@ -176,6 +194,10 @@ pub struct AppConfig {
     pub id: String,
     /// With a certificate, logins need a valid token (006 or 007).
     pub certificate: Option<String>,
+    /// The REST API's HTTP Basic user name (Agora's "Customer ID").
+    pub customer_key: Option<String>,
+    /// The REST API's HTTP Basic password (Agora's "Customer Secret").
+    pub customer_secret: Option<String>,
 }
 
 /// `[limits]`.
@@ -229,6 +251,9 @@ pub struct Limits {
     /// next one's on an idle keep-alive connection) have not all arrived
     /// this long after it was opened or went idle is closed (seconds).
     pub header_read_timeout_secs: u64,
+    /// REST peer and channel messages of one app per second, taken together,
+    /// on one node (Agora's limit is 500); more get 429.
+    pub rest_messages_per_sec: u32,
 }
 
 impl Default for Limits {
@@ -250,6 +275,7 @@ impl Default for Limits {
             login_deadline_secs: 10,
             write_timeout_secs: 10,
             header_read_timeout_secs: 10,
+            rest_messages_per_sec: 500,
         }
     }
 }
@@ -293,6 +319,18 @@ pub struct Config {
     pub allowed_origins: Vec<String>,
     /// Limits.
     pub limits: Limits,
+    /// App id → the REST API's HTTP Basic credentials (`customer_key`,
+    /// `customer_secret`); apps not in it accept only token authentication.
+    pub rest_credentials: HashMap<String, RestCredentials>,
+}
+
+/// One app's HTTP Basic credentials for the REST API.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RestCredentials {
+    /// The user name (Agora's "Customer ID").
+    pub key: String,
+    /// The password (Agora's "Customer Secret").
+    pub secret: String,
 }
 
 impl Config {
@@ -311,6 +349,7 @@ impl Config {
         }
         // `parse` refused duplicate ids, so nothing is lost here.
         let apps: HashMap<_, _> = file.apps.iter().map(|a| (a.id.clone(), a.certificate.clone())).collect();
+        let rest_credentials = rest_credentials(&file.apps);
         let development = file.development.unwrap_or(apps.is_empty());
         let open_apps: Vec<&String> =
             apps.iter().filter(|(_, cert)| cert.is_none()).map(|(id, _)| id).collect();
@@ -343,6 +382,7 @@ impl Config {
             lease: DEFAULT_LEASE,
             allowed_origins: file.allowed_origins,
             limits: file.limits,
+            rest_credentials,
         })
     }
 
@@ -367,8 +407,21 @@ impl Config {
                 max_connections_per_ip: 1 << 20,
                 ..Limits::default()
             },
+            rest_credentials: HashMap::new(),
         }
     }
+}
+
+/// The apps of the file that have REST credentials (`parse` checked the pairs).
+fn rest_credentials(apps: &[AppConfig]) -> HashMap<String, RestCredentials> {
+    apps.iter()
+        .filter_map(|a| match (&a.customer_key, &a.customer_secret) {
+            (Some(key), Some(secret)) => {
+                Some((a.id.clone(), RestCredentials { key: key.clone(), secret: secret.clone() }))
+            }
+            _ => None,
+        })
+        .collect()
 }
 
 /// Where the certificate chain and its private key are (PEM files).
@@ -470,5 +523,21 @@ mod tests {
         assert!(parse("[limits]\nqueue_bytes = 0\n").is_err());
         assert!(parse("[limits]\nqueue_capacity = 1024\n").is_ok(), "an old file still loads");
         assert!(parse("").is_ok());
+        assert!(parse("[[apps]]\nid = \"a\"\ncustomer_key = \"k\"\n").is_err(), "key without secret");
+        assert!(parse("[[apps]]\nid = \"a\"\ncustomer_secret = \"s\"\n").is_err(), "secret without key");
+        assert!(parse("[[apps]]\nid = \"a\"\ncustomer_key = \"k:x\"\ncustomer_secret = \"s\"\n").is_err());
+        assert!(parse("[limits]\nrest_messages_per_sec = 0\n").is_err());
+    }
+
+    #[test]
+    fn rest_credentials_per_app() {
+        let f = parse(
+            "[[apps]]\nid = \"a\"\ncustomer_key = \"k\"\ncustomer_secret = \"s\"\n[[apps]]\nid = \"b\"\n",
+        )
+        .unwrap();
+        let creds = rest_credentials(&f.apps);
+        assert_eq!(creds.get("a"), Some(&RestCredentials { key: "k".into(), secret: "s".into() }));
+        assert_eq!(creds.get("b"), None);
+        assert_eq!(f.limits.rest_messages_per_sec, 500);
     }
 }
