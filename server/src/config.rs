@@ -12,10 +12,8 @@
 //! [[apps]]
 //! id = "970CA35de60c44645bbae8a215061b33"
 //! certificate = "5CFd2fd1755d40ecb72977518be15d3b"  # optional: then tokens are required
-//! # The Agora-compatible REST API (docs/rest-api.md): HTTP Basic with this
-//! # key and secret (Agora's "Customer ID" / "Customer Secret"), both or neither.
-//! customer_key = "4b9a3c1d0e8f4a6b9c2d1e0f3a4b5c6d"
-//! customer_secret = "0f1e2d3c4b5a69788796a5b4c3d2e1f0"
+//! customer_key = "4b9a3c1d0e8f4a6b"     # optional: the REST API's HTTP Basic pair
+//! customer_secret = "0f1e2d3c4b5a6978"  # (docs/rest-api.md), both or neither
 //!
 //! [limits]
 //! queue_bytes = 1048576       # outbound bytes buffered per connection (twice that, briefly)
@@ -39,6 +37,7 @@
 //! Without a file (or with no `[[apps]]`), any app id logs in without a token:
 //! development mode, which the log announces at startup.
 
+use crate::rest::credentials::{self, RestCredentials};
 use anyhow::Context;
 use clap::Parser;
 use rtm_protocol::limits;
@@ -154,18 +153,7 @@ impl FileConfig {
                 anyhow::ensure!(!cert.is_empty(), "config: the certificate of app {:?} is empty", app.id);
             }
             anyhow::ensure!(ids.insert(app.id.as_str()), "config: app id {:?} is listed twice", app.id);
-            match (&app.customer_key, &app.customer_secret) {
-                (Some(key), Some(secret)) => anyhow::ensure!(
-                    !key.is_empty() && !secret.is_empty() && !key.contains(':'),
-                    "config: the customer_key of app {:?} must be non-empty without ':', its customer_secret non-empty",
-                    app.id
-                ),
-                (None, None) => {}
-                _ => anyhow::bail!(
-                    "config: app {:?} needs both customer_key and customer_secret (or neither)",
-                    app.id
-                ),
-            }
+            app.rest_credentials()?;
         }
         anyhow::ensure!(file.limits.max_connections > 0, "config: limits.max_connections must be > 0");
         for (name, v) in [
@@ -196,8 +184,15 @@ pub struct AppConfig {
     pub certificate: Option<String>,
     /// The REST API's HTTP Basic user name (Agora's "Customer ID").
     pub customer_key: Option<String>,
-    /// The REST API's HTTP Basic password (Agora's "Customer Secret").
+    /// Its password (Agora's "Customer Secret").
     pub customer_secret: Option<String>,
+}
+
+impl AppConfig {
+    /// The REST API's credentials of this app, if it has a (valid) pair.
+    pub fn rest_credentials(&self) -> anyhow::Result<Option<RestCredentials>> {
+        credentials::pair(&self.id, self.customer_key.as_deref(), self.customer_secret.as_deref())
+    }
 }
 
 /// `[limits]`.
@@ -251,8 +246,7 @@ pub struct Limits {
     /// next one's on an idle keep-alive connection) have not all arrived
     /// this long after it was opened or went idle is closed (seconds).
     pub header_read_timeout_secs: u64,
-    /// REST peer and channel messages of one app per second, taken together,
-    /// on one node (Agora's limit is 500); more get 429.
+    /// REST peer + channel messages of one app per second on one node (Agora: 500); more get 429.
     pub rest_messages_per_sec: u32,
 }
 
@@ -319,18 +313,8 @@ pub struct Config {
     pub allowed_origins: Vec<String>,
     /// Limits.
     pub limits: Limits,
-    /// App id → the REST API's HTTP Basic credentials (`customer_key`,
-    /// `customer_secret`); apps not in it accept only token authentication.
+    /// App id → its REST API Basic credentials; apps not in it take only tokens.
     pub rest_credentials: HashMap<String, RestCredentials>,
-}
-
-/// One app's HTTP Basic credentials for the REST API.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RestCredentials {
-    /// The user name (Agora's "Customer ID").
-    pub key: String,
-    /// The password (Agora's "Customer Secret").
-    pub secret: String,
 }
 
 impl Config {
@@ -349,7 +333,7 @@ impl Config {
         }
         // `parse` refused duplicate ids, so nothing is lost here.
         let apps: HashMap<_, _> = file.apps.iter().map(|a| (a.id.clone(), a.certificate.clone())).collect();
-        let rest_credentials = rest_credentials(&file.apps);
+        let rest = file.apps.iter().filter_map(|a| Some((a.id.clone(), a.rest_credentials().ok()??)));
         let development = file.development.unwrap_or(apps.is_empty());
         let open_apps: Vec<&String> =
             apps.iter().filter(|(_, cert)| cert.is_none()).map(|(id, _)| id).collect();
@@ -382,7 +366,7 @@ impl Config {
             lease: DEFAULT_LEASE,
             allowed_origins: file.allowed_origins,
             limits: file.limits,
-            rest_credentials,
+            rest_credentials: rest.collect(), // `parse` checked every pair
         })
     }
 
@@ -410,18 +394,6 @@ impl Config {
             rest_credentials: HashMap::new(),
         }
     }
-}
-
-/// The apps of the file that have REST credentials (`parse` checked the pairs).
-fn rest_credentials(apps: &[AppConfig]) -> HashMap<String, RestCredentials> {
-    apps.iter()
-        .filter_map(|a| match (&a.customer_key, &a.customer_secret) {
-            (Some(key), Some(secret)) => {
-                Some((a.id.clone(), RestCredentials { key: key.clone(), secret: secret.clone() }))
-            }
-            _ => None,
-        })
-        .collect()
 }
 
 /// Where the certificate chain and its private key are (PEM files).
@@ -523,21 +495,6 @@ mod tests {
         assert!(parse("[limits]\nqueue_bytes = 0\n").is_err());
         assert!(parse("[limits]\nqueue_capacity = 1024\n").is_ok(), "an old file still loads");
         assert!(parse("").is_ok());
-        assert!(parse("[[apps]]\nid = \"a\"\ncustomer_key = \"k\"\n").is_err(), "key without secret");
-        assert!(parse("[[apps]]\nid = \"a\"\ncustomer_secret = \"s\"\n").is_err(), "secret without key");
-        assert!(parse("[[apps]]\nid = \"a\"\ncustomer_key = \"k:x\"\ncustomer_secret = \"s\"\n").is_err());
         assert!(parse("[limits]\nrest_messages_per_sec = 0\n").is_err());
-    }
-
-    #[test]
-    fn rest_credentials_per_app() {
-        let f = parse(
-            "[[apps]]\nid = \"a\"\ncustomer_key = \"k\"\ncustomer_secret = \"s\"\n[[apps]]\nid = \"b\"\n",
-        )
-        .unwrap();
-        let creds = rest_credentials(&f.apps);
-        assert_eq!(creds.get("a"), Some(&RestCredentials { key: "k".into(), secret: "s".into() }));
-        assert_eq!(creds.get("b"), None);
-        assert_eq!(f.limits.rest_messages_per_sec, 500);
     }
 }

@@ -99,7 +99,7 @@ fn same(a: &[u8], b: &[u8]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::RestCredentials;
+    use crate::rest::credentials::RestCredentials;
     use axum::http::HeaderValue;
 
     fn config() -> Config {

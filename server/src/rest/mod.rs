@@ -15,6 +15,7 @@
 //! status codes Agora's REST APIs use.
 
 pub mod auth;
+pub mod credentials;
 pub mod messages;
 pub mod rate;
 
