@@ -12,6 +12,8 @@
 //! [[apps]]
 //! id = "970CA35de60c44645bbae8a215061b33"
 //! certificate = "5CFd2fd1755d40ecb72977518be15d3b"  # optional: then tokens are required
+//! customer_key = "4b9a3c1d0e8f4a6b"     # optional: the REST API's HTTP Basic pair
+//! customer_secret = "0f1e2d3c4b5a6978"  # (docs/rest-api.md), both or neither
 //!
 //! [limits]
 //! queue_bytes = 1048576       # outbound bytes buffered per connection (twice that, briefly)
@@ -29,11 +31,13 @@
 //! login_deadline_secs = 10     # a connection must log in this soon after opening
 //! write_timeout_secs = 10      # a client that takes no write this long is dropped
 //! header_read_timeout_secs = 10 # HTTP request headers must arrive within this
+//! rest_messages_per_sec = 500  # REST peer + channel messages per app (Agora's limit)
 //! ```
 //!
 //! Without a file (or with no `[[apps]]`), any app id logs in without a token:
 //! development mode, which the log announces at startup.
 
+use crate::rest::credentials::{self, RestCredentials};
 use anyhow::Context;
 use clap::Parser;
 use rtm_protocol::limits;
@@ -164,6 +168,7 @@ impl FileConfig {
                 anyhow::ensure!(!cert.is_empty(), "config: the certificate of app {:?} is empty", app.id);
             }
             anyhow::ensure!(ids.insert(app.id.as_str()), "config: app id {:?} is listed twice", app.id);
+            app.rest_credentials()?;
         }
         anyhow::ensure!(file.limits.max_connections > 0, "config: limits.max_connections must be > 0");
         for (name, v) in [
@@ -176,6 +181,7 @@ impl FileConfig {
             ("header_read_timeout_secs", file.limits.header_read_timeout_secs),
             ("offline_max_bytes_per_sender", file.limits.offline_max_bytes_per_sender),
             ("offline_max_bytes_per_app", file.limits.offline_max_bytes_per_app),
+            ("rest_messages_per_sec", file.limits.rest_messages_per_sec as u64),
         ] {
             anyhow::ensure!(v > 0, "config: limits.{name} must be > 0");
         }
@@ -191,6 +197,17 @@ pub struct AppConfig {
     pub id: String,
     /// With a certificate, logins need a valid token (006 or 007).
     pub certificate: Option<String>,
+    /// The REST API's HTTP Basic user name (Agora's "Customer ID").
+    pub customer_key: Option<String>,
+    /// Its password (Agora's "Customer Secret").
+    pub customer_secret: Option<String>,
+}
+
+impl AppConfig {
+    /// The REST API's credentials of this app, if it has a (valid) pair.
+    pub fn rest_credentials(&self) -> anyhow::Result<Option<RestCredentials>> {
+        credentials::pair(&self.id, self.customer_key.as_deref(), self.customer_secret.as_deref())
+    }
 }
 
 /// `[limits]`.
@@ -244,6 +261,8 @@ pub struct Limits {
     /// next one's on an idle keep-alive connection) have not all arrived
     /// this long after it was opened or went idle is closed (seconds).
     pub header_read_timeout_secs: u64,
+    /// REST peer + channel messages of one app per second on one node (Agora: 500); more get 429.
+    pub rest_messages_per_sec: u32,
 }
 
 impl Default for Limits {
@@ -265,6 +284,7 @@ impl Default for Limits {
             login_deadline_secs: 10,
             write_timeout_secs: 10,
             header_read_timeout_secs: 10,
+            rest_messages_per_sec: 500,
         }
     }
 }
@@ -308,6 +328,8 @@ pub struct Config {
     pub allowed_origins: Vec<String>,
     /// Limits.
     pub limits: Limits,
+    /// App id → its REST API Basic credentials; apps not in it take only tokens.
+    pub rest_credentials: HashMap<String, RestCredentials>,
 }
 
 impl Config {
@@ -326,6 +348,7 @@ impl Config {
         }
         // `parse` refused duplicate ids, so nothing is lost here.
         let apps: HashMap<_, _> = file.apps.iter().map(|a| (a.id.clone(), a.certificate.clone())).collect();
+        let rest = file.apps.iter().filter_map(|a| Some((a.id.clone(), a.rest_credentials().ok()??)));
         let development = file.development.unwrap_or(apps.is_empty());
         let open_apps: Vec<&String> =
             apps.iter().filter(|(_, cert)| cert.is_none()).map(|(id, _)| id).collect();
@@ -358,6 +381,7 @@ impl Config {
             lease: DEFAULT_LEASE,
             allowed_origins: file.allowed_origins,
             limits: file.limits,
+            rest_credentials: rest.collect(), // `parse` checked every pair
         })
     }
 
@@ -382,6 +406,7 @@ impl Config {
                 max_connections_per_ip: 1 << 20,
                 ..Limits::default()
             },
+            rest_credentials: HashMap::new(),
         }
     }
 }
@@ -485,5 +510,6 @@ mod tests {
         assert!(parse("[limits]\nqueue_bytes = 0\n").is_err());
         assert!(parse("[limits]\nqueue_capacity = 1024\n").is_ok(), "an old file still loads");
         assert!(parse("").is_ok());
+        assert!(parse("[limits]\nrest_messages_per_sec = 0\n").is_err());
     }
 }

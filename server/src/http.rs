@@ -40,6 +40,7 @@ pub fn router(state: AppState) -> Router {
         .route(WS_PATH, get(upgrade))
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
+        .merge(crate::rest::router(state.services.clone()))
         .fallback_service(www)
         .with_state(state)
 }

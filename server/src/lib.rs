@@ -20,6 +20,8 @@
 //!               redis/ = cluster mode
 //! store/        SQLite: offline messages and channel attributes
 //! token/        Agora 006/007 login tokens and the credential rules
+//! rest/         Agora's RTM REST API (/dev/v2/project/{appid}/rtm/...): auth,
+//!               per-app rate, peer and channel messages through the features
 //! config, clock the settings; milliseconds since the epoch
 //! tls           wss:// on the server's own port (PEM certificate and key)
 //! tools         the binary's check-config and health commands (deployment)
@@ -45,6 +47,7 @@ pub mod features;
 pub mod fuzzing;
 pub mod http;
 pub mod node;
+pub mod rest;
 pub mod serve;
 pub mod services;
 pub mod sessions;

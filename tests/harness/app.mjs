@@ -13,9 +13,17 @@ import agoraToken from 'agora-token';
 import agoraAccessToken from 'agora-access-token';
 import { HttpError, intParam, text } from './api.mjs';
 
-/** A fresh app: 32-hex-character id and certificate, as Agora's token libraries require. */
+/**
+ * A fresh app: 32-hex-character id and certificate, as Agora's token libraries require, and the
+ * REST API's HTTP Basic pair (customerKey, customerSecret: `customer_key`/`customer_secret`).
+ */
 export function testApp() {
-  return { appId: randomBytes(16).toString('hex'), certificate: randomBytes(16).toString('hex') };
+  return {
+    appId: randomBytes(16).toString('hex'),
+    certificate: randomBytes(16).toString('hex'),
+    customerKey: randomBytes(16).toString('hex'),
+    customerSecret: randomBytes(16).toString('hex'),
+  };
 }
 
 /** Writes the rtm-server config for `app` to `file`; `writer` names the harness in its header. */
@@ -27,6 +35,8 @@ export function writeConfig(file, app, writer) {
     '[[apps]]',
     `id = "${app.appId}"`,
     `certificate = "${app.certificate}"`,
+    `customer_key = "${app.customerKey}"        # the REST API (docs/rest-api.md)`,
+    `customer_secret = "${app.customerSecret}"`,
     '',
     '[limits]',
     'channel_attrs_ttl_secs = 3  # short, so the browser suites can see an empty channel lose its attributes',

@@ -24,7 +24,7 @@
 //
 // API (served by api.mjs: CORS on every response, OPTIONS preflights answered; the POSTs that stop
 // or start processes run one at a time, in order):
-//   GET  /config   JSON {appId, certificate, graceSecs, node1Url, node2Url, balancerUrl (ws URLs
+//   GET  /config   JSON {appId, certificate, customerKey, customerSecret, graceSecs, node1Url, node2Url, balancerUrl (ws URLs
 //        ending in /rtm), redisPort, redisUrl, redisClients (connections Redis saw from the nodes
 //        after they started: 0 means the nodes ignore --redis), nodes: [{n, url, pid, running}],
 //        balancer: {live: {1: n, 2: n}, accepted, failovers, refused, turnedAway, next,

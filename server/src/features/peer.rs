@@ -102,7 +102,7 @@ impl Peer {
                 // only the wait for the acknowledgement runs beside the
                 // reader, which must keep reading: acks of messages *to* this
                 // client arrive there.
-                match self.send(session, peer, payload, offline).await {
+                match self.send_as(&session.app, &session.uid, peer, payload, offline).await {
                     Ok(Some(wait)) => {
                         let node = self.node.clone();
                         Handled::Later(Box::pin(async move {
@@ -123,21 +123,26 @@ impl Peer {
         }
     }
 
-    /// Stores (offline) and publishes a message; the wait for its
-    /// acknowledgement, or `None` when the peer is offline or the publish failed.
-    async fn send(
+    /// Stores (offline) and publishes a message from user `from` of `app`;
+    /// the wait for its acknowledgement, or `None` when the peer is offline or
+    /// the publish failed. The SDK's send and the REST API's both come here,
+    /// so the recipient cannot tell them apart. `from` need not be logged in
+    /// (the REST API sends as any user); the caller has checked the ids, the
+    /// size and its rate budget.
+    pub async fn send_as(
         &self,
-        from: &Session,
+        app: &str,
+        from: &str,
         peer: String,
         payload: Payload,
         offline: bool,
     ) -> Result<Option<AckWait>, OpError> {
         let ts = now_ms();
         let stored = match offline {
-            true => Some(self.store(&from.app, &peer, &from.uid, &payload, ts).await?),
+            true => Some(self.store(app, &peer, from, &payload, ts).await?),
             false => None,
         };
-        let online = self.node.engine.presence.lookup(&from.app, &peer).await.unwrap_or_else(|e| {
+        let online = self.node.engine.presence.lookup(app, &peer).await.unwrap_or_else(|e| {
             tracing::warn!(error = %e, "presence lookup failed; treating the peer as offline");
             None
         });
@@ -145,8 +150,8 @@ impl Peer {
             return Ok(None);
         }
         let wait = self.node.acks.open();
-        let event = UserEvent::PeerMessage { from: from.uid.clone(), payload, ts, stored, ack: wait.route };
-        if self.node.publish(&Topic::user(&from.app, &peer), Event::User(event)).await.is_err() {
+        let event = UserEvent::PeerMessage { from: from.to_owned(), payload, ts, stored, ack: wait.route };
+        if self.node.publish(&Topic::user(app, &peer), Event::User(event)).await.is_err() {
             self.node.acks.abandon(wait);
             return Ok(None);
         }

@@ -10,7 +10,7 @@ pub mod local;
 
 use super::handled::{done, unavailable, Handled};
 use crate::clock::now_ms;
-use crate::engine::{ChannelEvent, Event, Topic};
+use crate::engine::{ChannelEvent, Event, SessionRef, Topic};
 use crate::node::Node;
 use crate::sessions::Session;
 use local::{Local, Refused};
@@ -160,10 +160,36 @@ impl Channels {
             return Err(ChannelMessageError::TOO_OFTEN
                 .err("more than 180 messages in 3 s (peer and channel together); slow down"));
         }
-        let event =
-            ChannelEvent::Message { from: session.uid.clone(), sender: session.sref, payload, ts: now_ms() };
+        self.publish(&session.app, &session.uid, session.sref, channel, payload).await
+    }
+
+    /// A channel message from user `from` of `app` that is no member: the
+    /// REST API's. Every member gets it as from any member, none is skipped
+    /// (a session of `from` in the channel gets it too: it did not send it).
+    /// The caller has checked the ids, the size and its rate budget.
+    pub async fn send_as(
+        &self,
+        app: &str,
+        from: &str,
+        channel: &str,
+        payload: Payload,
+    ) -> Result<(), OpError> {
+        // Session ids start at 1: session 0 of this node is nobody's.
+        let nobody = SessionRef { node: self.node.id, session: 0 };
+        self.publish(app, from, nobody, channel, payload).await
+    }
+
+    async fn publish(
+        &self,
+        app: &str,
+        from: &str,
+        sender: SessionRef,
+        channel: &str,
+        payload: Payload,
+    ) -> Result<(), OpError> {
+        let event = ChannelEvent::Message { from: from.to_owned(), sender, payload, ts: now_ms() };
         self.node
-            .publish(&Topic::channel(&session.app, channel), Event::Channel(event))
+            .publish(&Topic::channel(app, channel), Event::Channel(event))
             .await
             .map_err(|e| ChannelMessageError::FAILURE.err(unavailable("the channel broker", e)))
     }
