@@ -8,6 +8,7 @@
 //! redis_url = "redis://127.0.0.1:6379"  # cluster mode (the --redis flag wins)
 //! tls_cert = "/etc/rtm/fullchain.pem"   # TLS: both or neither (the --tls-* flags win)
 //! tls_key = "/etc/rtm/privkey.pem"
+//! admin_secret = "long-random-string"  # enables /admin and /admin/api (the --admin-secret flag wins)
 //!
 //! [[apps]]
 //! id = "970CA35de60c44645bbae8a215061b33"
@@ -86,6 +87,11 @@ pub struct Cli {
     /// Log filter, in tracing's env-filter syntax.
     #[arg(long, env = "RTM_LOG", default_value = "info")]
     pub log: String,
+    /// The secret of the admin API (/admin/api) and page (/admin): clients
+    /// send it as `Authorization: Bearer SECRET` or as the password of HTTP
+    /// Basic. Without it (here or `admin_secret` in the file) both are off.
+    #[arg(long, env = "RTM_ADMIN_SECRET", hide_env_values = true)]
+    pub admin_secret: Option<String>,
 }
 
 /// Tools.
@@ -129,6 +135,8 @@ pub struct FileConfig {
     /// Limits.
     #[serde(default)]
     pub limits: Limits,
+    /// The admin API's secret (the `--admin-secret` flag wins).
+    pub admin_secret: Option<String>,
 }
 
 impl FileConfig {
@@ -149,6 +157,12 @@ impl FileConfig {
                 anyhow::ensure!(!cert.is_empty(), "config: the certificate of app {:?} is empty", app.id);
             }
             anyhow::ensure!(ids.insert(app.id.as_str()), "config: app id {:?} is listed twice", app.id);
+        }
+        if let Some(secret) = &file.admin_secret {
+            anyhow::ensure!(
+                !secret.is_empty(),
+                "config: admin_secret is empty (leave it out to turn the admin API off)"
+            );
         }
         anyhow::ensure!(file.limits.max_connections > 0, "config: limits.max_connections must be > 0");
         for (name, v) in [
@@ -293,6 +307,8 @@ pub struct Config {
     pub allowed_origins: Vec<String>,
     /// Limits.
     pub limits: Limits,
+    /// The admin API's secret; `None` turns /admin and /admin/api off.
+    pub admin_secret: Option<String>,
 }
 
 impl Config {
@@ -312,6 +328,11 @@ impl Config {
         // `parse` refused duplicate ids, so nothing is lost here.
         let apps: HashMap<_, _> = file.apps.iter().map(|a| (a.id.clone(), a.certificate.clone())).collect();
         let development = file.development.unwrap_or(apps.is_empty());
+        // An empty secret would open the admin API to an empty password.
+        anyhow::ensure!(
+            cli.admin_secret.as_deref() != Some(""),
+            "--admin-secret is empty: give a long random one"
+        );
         let open_apps: Vec<&String> =
             apps.iter().filter(|(_, cert)| cert.is_none()).map(|(id, _)| id).collect();
         if !cli.listen.ip().is_loopback() && (development || !open_apps.is_empty()) {
@@ -343,6 +364,7 @@ impl Config {
             lease: DEFAULT_LEASE,
             allowed_origins: file.allowed_origins,
             limits: file.limits,
+            admin_secret: cli.admin_secret.clone().or(file.admin_secret),
         })
     }
 
@@ -367,6 +389,7 @@ impl Config {
                 max_connections_per_ip: 1 << 20,
                 ..Limits::default()
             },
+            admin_secret: None,
         }
     }
 }
