@@ -13,9 +13,16 @@ import agoraToken from 'agora-token';
 import agoraAccessToken from 'agora-access-token';
 import { HttpError, intParam, text } from './api.mjs';
 
-/** A fresh app: 32-hex-character id and certificate, as Agora's token libraries require. */
+/**
+ * A fresh app: 32-hex-character id and certificate, as Agora's token libraries require, and the
+ * server's admin secret (admin_secret: the admin API and page, tests/e2e/admin.test.mjs).
+ */
 export function testApp() {
-  return { appId: randomBytes(16).toString('hex'), certificate: randomBytes(16).toString('hex') };
+  return {
+    appId: randomBytes(16).toString('hex'),
+    certificate: randomBytes(16).toString('hex'),
+    adminSecret: randomBytes(16).toString('hex'),
+  };
 }
 
 /** Writes the rtm-server config for `app` to `file`; `writer` names the harness in its header. */
@@ -23,6 +30,7 @@ export function writeConfig(file, app, writer) {
   writeFileSync(file, [
     `# written by ${writer} for this test run`,
     'development = true          # app ids not listed log in without a token',
+    `admin_secret = "${app.adminSecret}"  # the admin API (/admin/api) and page (/admin)`,
     '',
     '[[apps]]',
     `id = "${app.appId}"`,
