@@ -124,3 +124,41 @@ export async function aBanFromThePageRefusesLoginsUntilItEnds({ browser, baseUrl
   await sdk.context().close();
 }
 aBanFromThePageRefusesLoginsUntilItEnds.timeoutMs = 45_000;
+
+// The line charts from Prometheus text: /metrics is answered by the test (growing counters, the
+// agreed metric names, several series each) so that this holds whatever the server exports.
+export async function lineChartsDrawFromPrometheusText({ browser, baseUrl, control }) {
+  const secret = await adminSecret(control);
+  const context = await browser.newContext({ httpCredentials: { username: 'admin', password: secret } });
+  let scrape = 0;
+  await context.route('**/metrics', (route) => {
+    scrape += 1;
+    route.fulfill({
+      contentType: 'text/plain; version=0.0.4',
+      body: [
+        '# HELP rtm_connections Open WebSocket connections.',
+        '# TYPE rtm_connections gauge',
+        `rtm_connections ${40 + scrape}`,
+        '# TYPE rtm_logins_total counter',
+        `rtm_logins_total{result="ok"} ${10 * scrape}`,
+        `rtm_logins_total{result="refused"} ${scrape}`,
+        `rtm_messages_in_total{kind="peer"} ${100 * scrape}`,
+        `rtm_messages_in_total{kind="channel"} ${50 * scrape}`,
+        'rtm_request_duration_seconds_bucket{op="login",le="+Inf"} 3',
+        '',
+      ].join('\n'),
+    });
+  });
+  const page = await context.newPage();
+  await page.goto(`${baseUrl}/admin`);
+  for (const chart of ['chart-connections', 'chart-logins', 'chart-messages']) {
+    await page.waitForSelector(`[data-testid="${chart}"][data-drawn="data"]`, { timeout: STEP_MS });
+    const n = await drawnPixels(page, chart);
+    if (n < 300) throw new Error(`${chart} drew only ${n} pixels`);
+  }
+  const shown = Number(await page.textContent('[data-testid="now-connections"]'));
+  if (!(shown > 40)) throw new Error(`live connections shows ${shown}, expected the scraped gauge (> 40)`);
+  const messages = Number(await page.textContent('[data-testid="now-messages"]'));
+  if (!(messages > 0)) throw new Error(`messages per second shows ${messages}`);
+  await context.close();
+}
