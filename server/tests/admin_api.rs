@@ -74,6 +74,11 @@ async fn the_secret_is_required_and_checked() {
     assert!(page.headers.contains("text/html") && page.body.contains("admin.js"), "{}", page.body);
     let unknown = admin(&url, "GET", "/admin/api/nothing-here", None).await;
     assert_eq!((unknown.status, unknown.json()["error"].as_str()), (404, Some("not_found")));
+    let wrong_method = admin(&url, "POST", "/admin/api/channels", None).await;
+    assert_eq!(
+        (wrong_method.status, wrong_method.json()["error"].as_str()),
+        (405, Some("method_not_allowed"))
+    );
     assert_eq!(http(&url, "GET", "/openapi.json", None, None).await.status, 200, "the document is public");
 }
 

@@ -76,6 +76,7 @@ pub fn router<S: Clone + Send + Sync + 'static>(services: Arc<Services>) -> Rout
         )
         .route(&format!("{channel}/attributes/{{key}}"), delete(attributes::delete_channel_key))
         .route("/admin/api/{*rest}", axum::routing::any(unknown_route))
+        .method_not_allowed_fallback(wrong_method)
         .route_layer(axum::middleware::from_fn_with_state(state.clone(), auth::require_secret));
     Router::new().route("/openapi.json", get(page::openapi)).merge(guarded).with_state(state)
 }
@@ -133,6 +134,11 @@ impl<S: Send + Sync, T: serde::de::DeserializeOwned> axum::extract::FromRequest<
             Err(e) => Err(ApiError::bad_request(format!("the JSON body is not right: {}", e.body_text()))),
         }
     }
+}
+
+async fn wrong_method(method: axum::http::Method, uri: axum::http::Uri) -> ApiError {
+    let message = format!("{method} is not a method of {}: see /openapi.json", uri.path());
+    ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", message)
 }
 
 async fn unknown_route() -> ApiError {
