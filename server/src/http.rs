@@ -1,5 +1,7 @@
 //! The HTTP face: the WebSocket endpoint `/rtm`, `/healthz` (the process
-//! runs), `/readyz` (it can serve), and the static folder at `/`.
+//! runs), `/readyz` (it can serve), the admin API and page (`admin/`,
+//! with `/openapi.json`, which must describe every route added here), and
+//! the static folder at `/`.
 
 use crate::admission::{origin_allowed, Admission, Refusal};
 use crate::services::Services;
@@ -41,6 +43,7 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
         .merge(crate::rest::router(state.services.clone()))
+        .merge(crate::admin::router(state.services.clone()))
         .fallback_service(www)
         .with_state(state)
 }

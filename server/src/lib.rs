@@ -5,6 +5,8 @@
 //! ```text
 //! serve         the accept loop: HTTP/1.1 per connection, header deadline
 //! http          the router: /rtm (WebSocket), /healthz, /readyz, static files
+//! admin/        /admin/api (kick, ban, attributes, listings, tokens), the
+//!               /admin page, /openapi.json; behind the admin secret
 //! admission     who may connect: connection caps (total, per address), origins
 //! connection/   one socket: reader loop, writer, request dispatch (one reply each)
 //! services/     the features wired together: request and event routing,
@@ -37,6 +39,7 @@
 //! `main.rs` only parses flags and waits for a signal.
 #![warn(missing_docs)]
 
+pub mod admin;
 pub mod admission;
 pub mod clock;
 pub mod config;

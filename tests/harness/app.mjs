@@ -15,7 +15,8 @@ import { HttpError, intParam, text } from './api.mjs';
 
 /**
  * A fresh app: 32-hex-character id and certificate, as Agora's token libraries require, and the
- * REST API's HTTP Basic pair (customerKey, customerSecret: `customer_key`/`customer_secret`).
+ * REST API's HTTP Basic pair (customerKey, customerSecret: `customer_key`/`customer_secret`), and the
+ * server's admin secret (admin_secret: the admin API and page, tests/e2e/admin.test.mjs).
  */
 export function testApp() {
   return {
@@ -23,6 +24,7 @@ export function testApp() {
     certificate: randomBytes(16).toString('hex'),
     customerKey: randomBytes(16).toString('hex'),
     customerSecret: randomBytes(16).toString('hex'),
+    adminSecret: randomBytes(16).toString('hex'),
   };
 }
 
@@ -31,6 +33,7 @@ export function writeConfig(file, app, writer) {
   writeFileSync(file, [
     `# written by ${writer} for this test run`,
     'development = true          # app ids not listed log in without a token',
+    `admin_secret = "${app.adminSecret}"  # the admin API (/admin/api) and page (/admin)`,
     '',
     '[[apps]]',
     `id = "${app.appId}"`,

@@ -34,7 +34,7 @@
 //        (see bots.mjs; log .test-out/bots.log)
 //   GET  /token?kind=007|006&uid=U[&expire=SECS][&app=ID&cert=CERT]   text/plain token for the
 //        configured app (or app/cert given): see app.mjs
-//   GET  /config   JSON {appId, certificate, customerKey, customerSecret (REST), graceSecs, serverUrl, proxyUrl, controlUrl, configLoaded,
+//   GET  /config   JSON {appId, certificate, customerKey, customerSecret (REST), adminSecret, graceSecs, serverUrl, proxyUrl, controlUrl, configLoaded,
 //        tlsUrl, tlsSpki}   tlsUrl: the TLS server's wss:// URL; tlsSpki: the pin Chromium needs to
 //        trust its certificate (both null when no TLS server could start, see tls.mjs)
 //        graceSecs is null if the server has no --grace-secs; configLoaded is false if the server

@@ -10,6 +10,8 @@
 //! - [`Membership`]: who is in which channel, and counts.
 //! - [`AttributeStore`], [`OfflineStore`]: user and channel attributes, and
 //!   peer messages kept for offline users.
+//! - [`Directory`]: what an operator asks of the whole cluster (who is
+//!   online, the channels by size) and the bans it sets.
 //!
 //! [`embedded`] is the one-process engine (memory, SQLite for what must
 //! survive a restart); [`redis`] is cluster mode (every process on one Redis
@@ -242,6 +244,35 @@ pub trait AttributeStore: Send + Sync {
     ) -> anyhow::Result<Result<Vec<ChannelAttr>, AttrError>>;
 }
 
+/// A channel with members, and how many ([`Directory::channels`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChannelSize {
+    /// App id.
+    pub app: String,
+    /// Channel id.
+    pub channel: String,
+    /// Members now.
+    pub members: u32,
+}
+
+/// What the admin API asks of the whole cluster, and the bans it sets. A ban
+/// is engine state so that every node refuses the user's logins, not only
+/// the node that took the admin request.
+#[async_trait]
+pub trait Directory: Send + Sync {
+    /// Refuses logins of `uid` until `until_ms` (ms since the epoch); replaces
+    /// an earlier ban of the user.
+    async fn ban(&self, app: &str, uid: &str, until_ms: u64) -> anyhow::Result<()>;
+    /// Lifts the user's ban; true if there was one.
+    async fn unban(&self, app: &str, uid: &str) -> anyhow::Result<bool>;
+    /// When the user's ban ends, if the user is banned at `now_ms`.
+    async fn banned_until(&self, app: &str, uid: &str, now_ms: u64) -> anyhow::Result<Option<u64>>;
+    /// Every channel with members (of every app, on every node), unordered.
+    async fn channels(&self) -> anyhow::Result<Vec<ChannelSize>>;
+    /// Every user with a session (online or unreachable), as (app, uid), unordered.
+    async fn users(&self) -> anyhow::Result<Vec<(String, String)>>;
+}
+
 /// Whether the engine can serve now: `/readyz` answers 503 while it cannot
 /// (a networked engine that lost its connection).
 pub trait Health: Send + Sync {
@@ -274,4 +305,6 @@ pub struct Engine {
     pub attributes: Arc<dyn AttributeStore>,
     /// Whether it can serve now.
     pub health: Arc<dyn Health>,
+    /// Cluster-wide listings and bans, for the admin API.
+    pub directory: Arc<dyn Directory>,
 }

@@ -164,6 +164,65 @@ impl Attributes {
         Ok(only_keys(all, keys.as_deref(), |a| &a.key))
     }
 
+    /// An operator's read of a user's attributes (the admin API). A user has
+    /// attributes only while logged in; of anyone else, USER_NOT_FOUND.
+    pub async fn admin_read_user(&self, app: &str, uid: &str) -> Result<Vec<(String, String)>, OpError> {
+        limits::validate_id(uid).map_err(|e| AttrErr::INVALID_ARGUMENT.err(e.describe("user id")))?;
+        let states = self.node.engine.presence.states(app, &[uid.to_owned()]).await.map_err(store_error)?;
+        if states.first().is_none_or(|s| *s == PeerState::OFFLINE) {
+            return Err(AttrErr::USER_NOT_FOUND.err(format!("user {uid:?} is not logged in")));
+        }
+        self.node.engine.attributes.user(app, uid).await.map_err(store_error)
+    }
+
+    /// An operator's change to a user's attributes: a client's checks and
+    /// limits without a session's rate budget; refused for a user who is not
+    /// logged in (the attributes would outlive the session they belong to).
+    /// Returns the attributes after it.
+    pub async fn admin_write_user(
+        &self,
+        app: &str,
+        uid: &str,
+        op: AttrOp,
+    ) -> Result<Vec<(String, String)>, OpError> {
+        check_op(&op)?;
+        self.admin_read_user(app, uid).await?;
+        let store = &self.node.engine.attributes;
+        store.update_user(app, uid, &op).await.map_err(store_error)?.map_err(attr_error)?;
+        store.user(app, uid).await.map_err(store_error)
+    }
+
+    /// An operator's read of a channel's attributes.
+    pub async fn admin_read_channel(&self, app: &str, channel: &str) -> Result<Vec<ChannelAttr>, OpError> {
+        limits::validate_id(channel).map_err(|e| AttrErr::INVALID_ARGUMENT.err(e.describe("channel id")))?;
+        self.node.engine.attributes.channel(app, channel).await.map_err(store_error)
+    }
+
+    /// An operator's change to a channel's attributes, written as `by`; with
+    /// `notify`, its members get the full set as after a client's write.
+    pub async fn admin_write_channel(
+        &self,
+        app: &str,
+        channel: &str,
+        by: &str,
+        op: AttrOp,
+        notify: bool,
+    ) -> Result<Vec<ChannelAttr>, OpError> {
+        limits::validate_id(channel).map_err(|e| AttrErr::INVALID_ARGUMENT.err(e.describe("channel id")))?;
+        check_op(&op)?;
+        let store = &self.node.engine.attributes;
+        let attrs = store
+            .update_channel(app, channel, by, now_ms(), &op)
+            .await
+            .map_err(store_error)?
+            .map_err(attr_error)?;
+        if notify {
+            let event = Event::Channel(ChannelEvent::Attrs { attrs: attrs.clone() });
+            let _ = self.node.publish(&Topic::channel(app, channel), event).await;
+        }
+        Ok(attrs)
+    }
+
     /// The user went offline (its last session ended, here or on a dead node):
     /// its attributes go.
     pub async fn user_offline(&self, app: &str, uid: &str) {

@@ -77,6 +77,7 @@ impl Lifecycle {
             return Err(LoginError::TOO_OFTEN.err(msg));
         }
         let expires_at = check_credentials(&node.config, &app, &uid, token.as_deref(), Purpose::Login)?;
+        self.check_ban(&app, &uid).await?;
         let sref = SessionRef { node: node.id, session: node.sessions.next_id() };
         let resume = crate::node::relays::secret(node.id);
         let replay = node.config.limits.replay_bytes;
@@ -113,6 +114,38 @@ impl Lifecycle {
             grace_ms: node.config.grace.as_millis() as u64,
         };
         Ok((session, reply))
+    }
+
+    /// Refuses a banned user (the admin API's bans hold on every node: they
+    /// are engine state). REJECTED is the code the SDK already shows for a
+    /// login the server turns down.
+    async fn check_ban(&self, app: &str, uid: &str) -> Result<(), OpError> {
+        match self.node.engine.directory.banned_until(app, uid, now_ms()).await {
+            Ok(None) => Ok(()),
+            Ok(Some(until)) => {
+                let secs = until.saturating_sub(now_ms()).div_ceil(1000);
+                Err(LoginError::REJECTED.err(format!("user {uid:?} is banned for {secs} more seconds")))
+            }
+            Err(e) => {
+                Err(LoginError::UNKNOWN.err(format!("the ban list is unavailable: {e}; retry shortly")))
+            }
+        }
+    }
+
+    /// Ends the session of `uid`, wherever in the cluster it is, for `reason`
+    /// (the admin API's kick). A user has one session (a newer login
+    /// displaces the older), so this ends all of the user's. Returns whether
+    /// there was one.
+    pub async fn kick_user(
+        &self,
+        app: &str,
+        uid: &str,
+        reason: ConnectionChangeReason,
+    ) -> anyhow::Result<bool> {
+        let Some(sref) = self.node.engine.presence.lookup(app, uid).await? else { return Ok(false) };
+        let kick = NodeEvent::Kick { session: sref.session, reason };
+        self.node.publish(&Topic::Node(sref.node), Event::Node(kick)).await?;
+        Ok(true)
     }
 
     /// Takes a session back on `outbox` for request `id`: the reply is queued

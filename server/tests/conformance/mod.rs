@@ -12,6 +12,7 @@
 
 pub mod attributes;
 pub mod broker;
+pub mod directory;
 pub mod membership;
 pub mod offline;
 pub mod offline_quotas;
@@ -210,6 +211,10 @@ macro_rules! for_each_case {
                 clear_user,
                 namespaces,
                 empty_channels_expire,
+            ],
+            directory: [
+                bans_end_and_lift,
+                listings_cover_every_node,
             ],
         }
     };

@@ -94,6 +94,12 @@ impl Channels {
         }
     }
 
+    /// Every channel with members, and how many (the admin API's listing).
+    pub fn sizes(&self) -> Vec<(String, String, u32)> {
+        let state = self.state();
+        state.members.iter().map(|((app, ch), m)| (app.clone(), ch.clone(), count_of(m))).collect()
+    }
+
     /// The channel has no attributes any more.
     pub fn attrs_gone(&self, app: &str, channel: &str) {
         self.state().clocks.remove(&key(app, channel));

@@ -9,6 +9,8 @@
 //! - [`membership`]: a map of channel members; it also keeps the clock that
 //!   expires an empty channel's attributes, which it shares with
 //! - [`attributes`]: user attributes in memory, channel attributes in SQLite.
+//! - [`directory`]: the admin API's listings (of presence and membership),
+//!   and bans in memory.
 //!
 //! Offline messages are the [`SqliteStore`] itself. What must survive a
 //! restart (offline messages, channel attributes) is in SQLite under
@@ -16,11 +18,13 @@
 
 pub mod attributes;
 pub mod broker;
+pub mod directory;
 pub mod membership;
 pub mod presence;
 
 pub use attributes::EmbeddedAttributes;
 pub use broker::MemoryBroker;
+pub use directory::MemoryDirectory;
 pub use membership::{Channels, MemoryMembership};
 pub use presence::MemoryPresence;
 
@@ -78,13 +82,15 @@ pub fn engine(opts: &EmbeddedOptions) -> anyhow::Result<Engine> {
         .with_quotas(opts.offline_quotas),
     );
     let channels = Arc::new(Channels::new(opts.channel_attrs_ttl, store.channels_with_attrs()?));
+    let presence = Arc::new(MemoryPresence::new());
     Ok(Engine {
         broker: Arc::new(MemoryBroker::new()),
-        presence: Arc::new(MemoryPresence::new()),
+        presence: presence.clone(),
         membership: Arc::new(MemoryMembership::new(channels.clone())),
-        attributes: Arc::new(EmbeddedAttributes::new(store.clone(), channels)),
+        attributes: Arc::new(EmbeddedAttributes::new(store.clone(), channels.clone())),
         offline: store,
         health: Arc::new(crate::engine::AlwaysReady),
+        directory: Arc::new(MemoryDirectory::new(presence, channels)),
     })
 }
 

@@ -63,6 +63,11 @@ impl MemoryPresence {
         MemoryPresence::default()
     }
 
+    /// Every user with a session, as (app, uid) (the admin API's listing).
+    pub fn users(&self) -> Vec<(String, String)> {
+        self.state().users.keys().cloned().collect()
+    }
+
     fn state(&self) -> MutexGuard<'_, State> {
         // Nothing under this lock can panic half-way through a change.
         self.state.lock().unwrap_or_else(|p| p.into_inner())

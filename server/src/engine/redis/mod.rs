@@ -10,6 +10,7 @@
 //!   nodes.
 //! - [`presence`], [`membership`], [`attributes`], [`offline`]: one concern
 //!   each, atomic through Lua scripts.
+//! - [`directory`]: the admin API's listings and bans.
 //! - [`keys`]: every name, under the prefix.
 //!
 //! # Layout (prefix `P`, default `rtm`)
@@ -37,6 +38,7 @@
 //! | `P:off-bytes:<app>` | hash sender → bytes, `""` → app total | the offline quotas | none (fields at 0 are deleted) |
 //! | `P:off-queues` | sorted set of queue idents, score = when the oldest expires | what the trim visits | none |
 //! | `P:off-seq` | string (INCR) | the last offline message id | none |
+//! | `P:ban:<app,uid>` | string: the ban's end (ms since the epoch) | a user banned by the admin API | PX = until the ban ends |
 //!
 //! Scripts build per-node keys from the prefix, so the engine needs one
 //! Redis primary at one address, not Redis Cluster.
@@ -88,6 +90,7 @@
 
 pub mod attributes;
 pub mod broker;
+pub mod directory;
 pub mod keys;
 pub mod link;
 pub mod membership;
@@ -96,6 +99,7 @@ pub mod presence;
 
 pub use attributes::RedisAttributes;
 pub use broker::RedisBroker;
+pub use directory::RedisDirectory;
 pub use membership::RedisMembership;
 pub use offline::RedisOffline;
 pub use presence::RedisPresence;
@@ -201,12 +205,13 @@ pub async fn engine(opts: &RedisOptions) -> anyhow::Result<Engine> {
         attributes: Arc::new(RedisAttributes::new(link.clone(), keys.clone(), ttl)),
         offline: Arc::new(RedisOffline::new(
             link.clone(),
-            keys,
+            keys.clone(),
             opts.offline_max_messages,
             opts.offline_max_age_ms,
             opts.offline_quotas,
         )),
-        health: Arc::new(LinkHealth(link)),
+        health: Arc::new(LinkHealth(link.clone())),
+        directory: Arc::new(RedisDirectory::new(link, keys)),
     })
 }
 

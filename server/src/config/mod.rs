@@ -8,6 +8,7 @@
 //! redis_url = "redis://127.0.0.1:6379"  # cluster mode (the --redis flag wins)
 //! tls_cert = "/etc/rtm/fullchain.pem"   # TLS: both or neither (the --tls-* flags win)
 //! tls_key = "/etc/rtm/privkey.pem"
+//! admin_secret = "long-random-string"  # enables /admin and /admin/api (the --admin-secret flag wins)
 //!
 //! [[apps]]
 //! id = "970CA35de60c44645bbae8a215061b33"
@@ -37,267 +38,18 @@
 //! Without a file (or with no `[[apps]]`), any app id logs in without a token:
 //! development mode, which the log announces at startup.
 
-use crate::rest::credentials::{self, RestCredentials};
+mod cli;
+mod file;
+
+pub use cli::{Cli, Command};
+pub use file::{AppConfig, FileConfig, Limits};
+
+use crate::rest::credentials::RestCredentials;
 use anyhow::Context;
-use clap::Parser;
-use rtm_protocol::limits;
-use serde::Deserialize;
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
-
-/// rtm-server: the self-hosted server behind the rtm-wasm SDK.
-#[derive(Debug, Parser)]
-#[command(name = "rtm-server", version, about)]
-pub struct Cli {
-    /// A tool instead of the server.
-    #[command(subcommand)]
-    pub command: Option<Command>,
-    /// Address to listen on; port 0 picks a free port.
-    #[arg(long, env = "RTM_LISTEN", default_value = "127.0.0.1:8080")]
-    pub listen: SocketAddr,
-    /// Folder served at `/` (default: the repository's demo, www/).
-    #[arg(long, env = "RTM_WWW")]
-    pub www: Option<PathBuf>,
-    /// TOML file with `[[apps]]` and `[limits]`.
-    #[arg(long, env = "RTM_CONFIG")]
-    pub config: Option<PathBuf>,
-    /// Folder of the embedded store (offline messages, SQLite).
-    #[arg(long, env = "RTM_DATA_DIR", default_value = "data")]
-    pub data_dir: PathBuf,
-    /// How long a session whose connection dropped stays in its channels,
-    /// waiting for the client to come back (seconds).
-    #[arg(long, env = "RTM_GRACE_SECS", default_value_t = 30)]
-    pub grace_secs: u64,
-    /// Cluster mode: use the Redis at this URL (`redis://HOST:PORT[/DB]`) as the
-    /// engine; every node on one Redis is one system. Without it the node runs
-    /// alone on its embedded engine (memory + SQLite in --data-dir).
-    #[arg(long, env = "RTM_REDIS")]
-    pub redis: Option<String>,
-    /// Allow, on an address other than loopback, what lets anyone log in as
-    /// anyone: development mode (app ids not listed need no token) or apps
-    /// without a certificate. Refused without this flag.
-    #[arg(long, env = "RTM_INSECURE")]
-    pub insecure: bool,
-    /// TLS: the certificate chain (PEM); clients then connect with wss://.
-    /// Needs --tls-key.
-    #[arg(long, env = "RTM_TLS_CERT")]
-    pub tls_cert: Option<PathBuf>,
-    /// TLS: the certificate's private key (PEM). Needs --tls-cert.
-    #[arg(long, env = "RTM_TLS_KEY")]
-    pub tls_key: Option<PathBuf>,
-    /// Log filter, in tracing's env-filter syntax.
-    #[arg(long, env = "RTM_LOG", default_value = "info")]
-    pub log: String,
-}
-
-/// Tools.
-#[derive(Debug, clap::Subcommand)]
-pub enum Command {
-    /// Prints an RTM login token (AccessToken2, "007") for app servers and tests.
-    Token {
-        /// The app id.
-        #[arg(long)]
-        app_id: String,
-        /// The app certificate.
-        #[arg(long)]
-        certificate: String,
-        /// The user id the token logs in.
-        #[arg(long)]
-        uid: String,
-        /// Seconds until the token expires.
-        #[arg(long, default_value_t = 3600)]
-        expire: u32,
-    },
-    /// Checks the settings (flags, environment, `--config` file, TLS files)
-    /// as the server would at startup, without starting it: exits 0 and
-    /// prints a summary, or 1 with what is wrong.
-    CheckConfig,
-    /// Asks a running server whether it is ready (`GET /readyz`): exits 0 on
-    /// 200, else 1. For container health checks, where the image has no curl.
-    Health {
-        /// The URL to ask (default: `http://127.0.0.1:PORT/readyz`, with the
-        /// port of `--listen`).
-        #[arg(long)]
-        url: Option<String>,
-        /// Seconds to wait for the answer.
-        #[arg(long, default_value_t = 3)]
-        timeout: u64,
-    },
-}
-
-/// The TOML file.
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct FileConfig {
-    /// Apps not listed log in without a token (default: true when no app is listed).
-    pub development: Option<bool>,
-    /// Cluster mode: the Redis engine's URL (the `--redis` flag wins).
-    pub redis_url: Option<String>,
-    /// Browser origins allowed to open a WebSocket (empty: any).
-    #[serde(default)]
-    pub allowed_origins: Vec<String>,
-    /// TLS: the certificate chain, PEM (the `--tls-cert` flag wins).
-    pub tls_cert: Option<PathBuf>,
-    /// TLS: the private key, PEM (the `--tls-key` flag wins).
-    pub tls_key: Option<PathBuf>,
-    /// Apps allowed to log in.
-    #[serde(default)]
-    pub apps: Vec<AppConfig>,
-    /// Limits.
-    #[serde(default)]
-    pub limits: Limits,
-}
-
-impl FileConfig {
-    /// Parses and checks the text of a config file: everything `--config`
-    /// does but reading the file. Pure, so the fuzzer can run it
-    /// (fuzz/fuzz_targets/config.rs); an operator's typo must be an error
-    /// message, never a crash or a silently different server.
-    pub fn parse(text: &str) -> anyhow::Result<FileConfig> {
-        let file: FileConfig = toml::from_str(text)?;
-        let mut ids = std::collections::HashSet::new();
-        for app in &file.apps {
-            anyhow::ensure!(
-                rtm_protocol::limits::validate_app_id(&app.id),
-                "config: app id {:?} must be 1-64 printable ASCII characters",
-                app.id
-            );
-            if let Some(cert) = &app.certificate {
-                anyhow::ensure!(!cert.is_empty(), "config: the certificate of app {:?} is empty", app.id);
-            }
-            anyhow::ensure!(ids.insert(app.id.as_str()), "config: app id {:?} is listed twice", app.id);
-            app.rest_credentials()?;
-        }
-        anyhow::ensure!(file.limits.max_connections > 0, "config: limits.max_connections must be > 0");
-        for (name, v) in [
-            ("queue_bytes", file.limits.queue_bytes as u64),
-            ("replay_bytes", file.limits.replay_bytes as u64),
-            ("unacked_deliveries", file.limits.unacked_deliveries as u64),
-            ("max_connections_per_ip", file.limits.max_connections_per_ip as u64),
-            ("login_deadline_secs", file.limits.login_deadline_secs),
-            ("write_timeout_secs", file.limits.write_timeout_secs),
-            ("header_read_timeout_secs", file.limits.header_read_timeout_secs),
-            ("offline_max_bytes_per_sender", file.limits.offline_max_bytes_per_sender),
-            ("offline_max_bytes_per_app", file.limits.offline_max_bytes_per_app),
-            ("rest_messages_per_sec", file.limits.rest_messages_per_sec as u64),
-        ] {
-            anyhow::ensure!(v > 0, "config: limits.{name} must be > 0");
-        }
-        Ok(file)
-    }
-}
-
-/// One `[[apps]]` table.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct AppConfig {
-    /// The app id clients pass to `createInstance`.
-    pub id: String,
-    /// With a certificate, logins need a valid token (006 or 007).
-    pub certificate: Option<String>,
-    /// The REST API's HTTP Basic user name (Agora's "Customer ID").
-    pub customer_key: Option<String>,
-    /// Its password (Agora's "Customer Secret").
-    pub customer_secret: Option<String>,
-}
-
-impl AppConfig {
-    /// The REST API's credentials of this app, if it has a (valid) pair.
-    pub fn rest_credentials(&self) -> anyhow::Result<Option<RestCredentials>> {
-        credentials::pair(&self.id, self.customer_key.as_deref(), self.customer_secret.as_deref())
-    }
-}
-
-/// `[limits]`.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct Limits {
-    /// Bytes of frames queued for one connection. A burst may run over it
-    /// for less than `write_timeout_secs` (and never past twice it); a queue
-    /// that stays over it means the client reads too slowly, and it is
-    /// dropped (4008). The default holds a burst of 7 senders × 160 typical
-    /// messages (about 140 bytes each) several times over.
-    pub queue_bytes: usize,
-    /// Replaced by `queue_bytes` (the queue is sized in bytes now); still
-    /// accepted so that existing files load, and ignored with a warning.
-    pub queue_capacity: Option<usize>,
-    /// Bytes of pushes a session keeps for a resume; older ones go first
-    /// (a resume from before them fails, and the client logs in afresh).
-    pub replay_bytes: usize,
-    /// Peer messages pushed to one session and not yet acknowledged by its
-    /// SDK; beyond it the oldest is forgotten (its sender hears false).
-    pub unacked_deliveries: usize,
-    /// Concurrent connections; more are refused with 503.
-    pub max_connections: usize,
-    /// Offline messages kept per user (the oldest go first).
-    pub offline_max_messages: u32,
-    /// Offline messages older than this are dropped.
-    pub offline_max_age_days: u32,
-    /// Bytes of offline messages one sender may have stored at once (payload
-    /// plus 64 per message); past it `sendMessageToPeer` with
-    /// `enableOfflineMessaging` fails (PEER_MESSAGE_ERR_FAILURE) until some
-    /// are delivered or expire. The per-user cap alone let one user fill the
-    /// disk by writing to many made-up uids.
-    pub offline_max_bytes_per_sender: u64,
-    /// Bytes of offline messages one app may have stored at once: what a
-    /// crowd of senders can fill together.
-    pub offline_max_bytes_per_app: u64,
-    /// A channel empty this long loses its attributes (seconds).
-    pub channel_attrs_ttl_secs: u64,
-    /// An invitation not answered within this fails (seconds).
-    pub invitation_timeout_secs: u64,
-    /// Logins of one user per second on one node (Agora allows 2; more get
-    /// LOGIN_ERR_TOO_OFTEN).
-    pub logins_per_user_per_sec: u32,
-    /// Connections from one client address.
-    pub max_connections_per_ip: usize,
-    /// A connection that has not logged in this long after opening is closed (seconds).
-    pub login_deadline_secs: u64,
-    /// A connection whose client takes no write for this long is closed (seconds).
-    pub write_timeout_secs: u64,
-    /// An HTTP connection whose request headers (the first request's, or the
-    /// next one's on an idle keep-alive connection) have not all arrived
-    /// this long after it was opened or went idle is closed (seconds).
-    pub header_read_timeout_secs: u64,
-    /// REST peer + channel messages of one app per second on one node (Agora: 500); more get 429.
-    pub rest_messages_per_sec: u32,
-}
-
-impl Default for Limits {
-    fn default() -> Self {
-        Limits {
-            queue_bytes: 1 << 20,
-            queue_capacity: None,
-            replay_bytes: 1 << 20,
-            unacked_deliveries: 1024,
-            max_connections: 10_000,
-            offline_max_messages: 200,
-            offline_max_age_days: 7,
-            offline_max_bytes_per_sender: 4 << 20,
-            offline_max_bytes_per_app: 1 << 30,
-            channel_attrs_ttl_secs: 300,
-            invitation_timeout_secs: 60,
-            logins_per_user_per_sec: limits::LOGIN_RATE.0,
-            max_connections_per_ip: 256,
-            login_deadline_secs: 10,
-            write_timeout_secs: 10,
-            header_read_timeout_secs: 10,
-            rest_messages_per_sec: 500,
-        }
-    }
-}
-
-impl Limits {
-    /// The offline-message quotas these limits set.
-    pub fn offline_quotas(&self) -> crate::engine::OfflineQuotas {
-        crate::engine::OfflineQuotas {
-            per_sender: self.offline_max_bytes_per_sender,
-            per_app: self.offline_max_bytes_per_app,
-        }
-    }
-}
 
 /// A node's presence lease: renewed every third of it.
 pub const DEFAULT_LEASE: Duration = Duration::from_secs(9);
@@ -330,6 +82,8 @@ pub struct Config {
     pub limits: Limits,
     /// App id → its REST API Basic credentials; apps not in it take only tokens.
     pub rest_credentials: HashMap<String, RestCredentials>,
+    /// The admin API's secret; `None` turns /admin and /admin/api off.
+    pub admin_secret: Option<String>,
 }
 
 impl Config {
@@ -350,6 +104,11 @@ impl Config {
         let apps: HashMap<_, _> = file.apps.iter().map(|a| (a.id.clone(), a.certificate.clone())).collect();
         let rest = file.apps.iter().filter_map(|a| Some((a.id.clone(), a.rest_credentials().ok()??)));
         let development = file.development.unwrap_or(apps.is_empty());
+        // An empty secret would open the admin API to an empty password.
+        anyhow::ensure!(
+            cli.admin_secret.as_deref() != Some(""),
+            "--admin-secret is empty: give a long random one"
+        );
         let open_apps: Vec<&String> =
             apps.iter().filter(|(_, cert)| cert.is_none()).map(|(id, _)| id).collect();
         if !cli.listen.ip().is_loopback() && (development || !open_apps.is_empty()) {
@@ -382,6 +141,7 @@ impl Config {
             allowed_origins: file.allowed_origins,
             limits: file.limits,
             rest_credentials: rest.collect(), // `parse` checked every pair
+            admin_secret: cli.admin_secret.clone().or(file.admin_secret),
         })
     }
 
@@ -407,6 +167,7 @@ impl Config {
                 ..Limits::default()
             },
             rest_credentials: HashMap::new(),
+            admin_secret: None,
         }
     }
 }
@@ -455,6 +216,7 @@ fn default_www() -> PathBuf {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use clap::Parser;
 
     fn parse(text: &str) -> anyhow::Result<FileConfig> {
         FileConfig::parse(text)
