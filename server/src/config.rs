@@ -86,6 +86,19 @@ pub struct Cli {
     /// Log filter, in tracing's env-filter syntax.
     #[arg(long, env = "RTM_LOG", default_value = "info")]
     pub log: String,
+    /// Log format on standard error: `text` for people, `json` (one object
+    /// per line) for log shippers.
+    #[arg(long, env = "RTM_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+}
+
+/// How log lines are written (`--log-format`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    /// One human-readable line per event.
+    Text,
+    /// One JSON object per line: `timestamp`, `level`, `target`, `fields`.
+    Json,
 }
 
 /// Tools.

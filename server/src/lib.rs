@@ -5,6 +5,7 @@
 //! ```text
 //! serve         the accept loop: HTTP/1.1 per connection, header deadline
 //! http          the router: /rtm (WebSocket), /healthz, /readyz, static files
+//! metrics       Prometheus counters, histograms and gauges; GET /metrics
 //! admission     who may connect: connection caps (total, per address), origins
 //! connection/   one socket: reader loop, writer, request dispatch (one reply each)
 //! services/     the features wired together: request and event routing,
@@ -43,6 +44,7 @@ pub mod features;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod http;
+pub mod metrics;
 pub mod node;
 pub mod serve;
 pub mod services;

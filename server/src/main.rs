@@ -2,7 +2,7 @@
 //! library (`rtm_server`).
 
 use clap::Parser;
-use rtm_server::config::{Cli, Command, Config};
+use rtm_server::config::{Cli, Command, Config, LogFormat};
 use rtm_server::Server;
 
 #[tokio::main]
@@ -14,10 +14,13 @@ async fn main() -> anyhow::Result<()> {
         println!("{}", rtm_server::token::build_007(app_id, certificate, uid, *expire, now, salt));
         return Ok(());
     }
-    tracing_subscriber::fmt()
+    let logs = tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::try_new(&cli.log)?)
-        .with_writer(std::io::stderr)
-        .init();
+        .with_writer(std::io::stderr);
+    match cli.log_format {
+        LogFormat::Text => logs.init(),
+        LogFormat::Json => logs.json().init(),
+    }
     let config = Config::from_cli(&cli)?;
     let www = config.www.clone();
     let server = Server::bind(config).await?;

@@ -137,6 +137,8 @@ impl Peer {
             true => Some(self.store(&from.app, &peer, &from.uid, &payload, ts).await?),
             false => None,
         };
+        // Accepted: checked, and stored if asked to be.
+        crate::metrics::message_in(crate::metrics::PEER);
         let online = self.node.engine.presence.lookup(&from.app, &peer).await.unwrap_or_else(|e| {
             tracing::warn!(error = %e, "presence lookup failed; treating the peer as offline");
             None
@@ -189,6 +191,7 @@ impl Peer {
         let UserEvent::PeerMessage { from, payload, ts, stored, ack } = event else { return };
         let Some(session) = self.node.sessions.user(app, uid).filter(|s| !s.has_ended()) else { return };
         let delivery = self.remember(&session, Delivery { ack: Some(ack), stored });
+        crate::metrics::messages_out(crate::metrics::PEER, 1);
         session.push(&Push::PeerMessage { delivery, from, payload, ts, offline: false });
     }
 
@@ -201,6 +204,7 @@ impl Peer {
         };
         for m in stored {
             let delivery = self.remember(session, Delivery { ack: None, stored: Some(m.id) });
+            crate::metrics::messages_out(crate::metrics::PEER, 1);
             session.push(&Push::PeerMessage {
                 delivery,
                 from: m.from,

@@ -165,6 +165,7 @@ impl Channels {
         self.node
             .publish(&Topic::channel(&session.app, channel), Event::Channel(event))
             .await
+            .map(|()| crate::metrics::message_in(crate::metrics::CHANNEL))
             .map_err(|e| ChannelMessageError::FAILURE.err(unavailable("the channel broker", e)))
     }
 
