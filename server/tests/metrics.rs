@@ -7,6 +7,7 @@
 //! so each sees exactly what it did. Gauges are per server.
 
 mod common;
+mod redis_server;
 use common::*;
 use prometheus_parse::{Sample, Scrape, Value};
 use rtm_protocol::{Payload, Push, Reply, Request};
@@ -241,4 +242,83 @@ async fn readyz_checks_that_the_store_can_be_written() {
     .await;
     drop(other);
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A client that stops reading while a channel floods it is cut off as a
+/// slow consumer: one close, and the frames its queue refused are counted.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_slow_consumer_is_counted_once_with_its_drops() {
+    let _turn = SERIAL.lock().await;
+    let mut config = Config::for_tests();
+    config.limits.queue_bytes = 4 * 30_000;
+    let url = start_server_with(config).await;
+    let before = scrape(&url).await;
+    let mut alice = TestClient::connect_narrow(&url).await;
+    let r = alice.request(Request::Login { app_id: "app".into(), uid: "alice".into(), token: None }).await;
+    assert!(matches!(r, Ok(Reply::LoggedIn { .. })), "{r:?}");
+    alice.request(Request::Join { channel: "room".into() }).await.unwrap();
+    let mut bob = TestClient::login(&url, "app", "bob").await;
+    bob.request(Request::Join { channel: "room".into() }).await.unwrap();
+    // Alice reads nothing from here on.
+    let big = Payload::Text("x".repeat(30_000));
+    for _ in 0..170 {
+        let r = bob.request(Request::SendChannel { channel: "room".into(), payload: big.clone() }).await;
+        assert_eq!(r, Ok(Reply::Done));
+    }
+    let after = within(15, "the slow consumer's close", async {
+        loop {
+            let now = scrape(&url).await;
+            if delta(&before, &now, "rtm_slow_consumer_closes_total", None) >= 1.0 {
+                return now;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    })
+    .await;
+    assert_eq!(
+        delta(&before, &after, "rtm_slow_consumer_closes_total", None),
+        1.0,
+        "one connection, closed once"
+    );
+    assert!(delta(&before, &after, "rtm_queue_drops_total", None) >= 1.0, "the refused frame is a drop");
+    let code = within(15, "alice's close frame", alice.expect_close()).await.code;
+    assert_eq!(u16::from(code), 4008);
+}
+
+/// Cluster mode: a Redis restart is counted as one reconnect once the node is
+/// ready again, and the offline gauge is left out (Redis does not count it).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_redis_restart_is_counted_as_a_reconnect() {
+    let _turn = SERIAL.lock().await;
+    let mut redis = tokio::task::block_in_place(redis_server::RedisServer::start);
+    let mut config = Config::for_tests();
+    config.redis_url = Some(redis.url());
+    let url = start_server_with(config).await;
+    let ready = |url: String| async move {
+        within(30, "the node ready", async {
+            while get(&url, "/readyz").await.0 != 200 {
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        })
+        .await
+    };
+    ready(url.clone()).await;
+    let before = scrape(&url).await;
+    assert!(before.find("rtm_offline_messages_stored", None).is_none(), "not counted on Redis");
+
+    tokio::task::block_in_place(|| redis.restart());
+    let after = within(30, "the reconnect counted", async {
+        loop {
+            let now = scrape(&url).await;
+            if delta(&before, &now, "rtm_redis_reconnects_total", None) >= 1.0 {
+                return now;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    })
+    .await;
+    assert_eq!(delta(&before, &after, "rtm_redis_reconnects_total", None), 1.0, "one outage, one reconnect");
+    ready(url.clone()).await;
+    // And it serves: a login goes through the engine.
+    TestClient::login(&url, "app", "after-restart").await;
 }
