@@ -65,6 +65,11 @@ impl Admission {
         Ok(Admitted { _slot: slot, ip, by_ip: self.by_ip.clone() })
     }
 
+    /// Connections admitted and not ended yet (`rtm_connections`).
+    pub fn connections(&self) -> usize {
+        self.max - self.slots.available_permits()
+    }
+
     /// Waits (at most `within`) until every admitted connection has ended.
     pub async fn drained(&self, within: std::time::Duration) {
         let _ = tokio::time::timeout(within, self.slots.acquire_many(self.max as u32)).await;

@@ -1,7 +1,8 @@
 //! The HTTP face: the WebSocket endpoint `/rtm`, `/healthz` (the process
-//! runs), `/readyz` (it can serve), the admin API and page (`admin/`,
-//! with `/openapi.json`, which must describe every route added here), and
-//! the static folder at `/`.
+//! runs), `/readyz` (it can serve: engine and store), `/metrics`
+//! (`metrics.rs`), the admin API and page (`admin/`, with `/openapi.json`,
+//! which must describe every route added here), the Agora REST API
+//! (`rest/`), and the static folder at `/`.
 
 use crate::admission::{origin_allowed, Admission, Refusal};
 use crate::services::Services;
@@ -16,6 +17,7 @@ use axum::Router;
 use rtm_protocol::{limits::MAX_FRAME_BYTES, SUBPROTOCOL, SUPPORTED_SUBPROTOCOLS, WS_PATH};
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 use tokio::sync::watch;
 use tower_http::services::ServeDir;
 
@@ -28,6 +30,21 @@ pub struct AppState {
     pub admission: Arc<Admission>,
     /// Flips to true when the server shuts down.
     pub shutdown: watch::Receiver<bool>,
+}
+
+/// The gauges of `/metrics`, read from this server at each scrape.
+impl crate::metrics::Gauges for AppState {
+    fn connections(&self) -> u64 {
+        self.admission.connections() as u64
+    }
+
+    fn sessions(&self) -> u64 {
+        self.services.node.sessions.len() as u64
+    }
+
+    async fn offline_stored(&self) -> Option<u64> {
+        self.services.node.engine.offline.stored().await.ok().flatten()
+    }
 }
 
 /// The client's address, on a plain or a TLS listener: the accept loop
@@ -44,17 +61,29 @@ pub fn router(state: AppState) -> Router {
         .route("/readyz", get(readyz))
         .merge(crate::rest::router(state.services.clone()))
         .merge(crate::admin::router(state.services.clone()))
+        .merge(crate::metrics::router())
         .fallback_service(www)
         .with_state(state)
 }
 
+/// How long `/readyz` waits for the store's write.
+const STORE_PROBE_TIMEOUT: Duration = Duration::from_secs(2);
+
 /// Ready to serve: the engine answers (a load balancer stops sending clients
-/// to a node whose Redis connection is down).
+/// to a node whose Redis connection is down) and its store can be written (a
+/// full disk, a read-only file system or a file locked by another process
+/// would fail every offline message and attribute write).
 async fn readyz(State(state): State<AppState>) -> Response {
-    if state.services.node.engine.health.ready() {
-        (StatusCode::OK, "ready").into_response()
-    } else {
-        (StatusCode::SERVICE_UNAVAILABLE, "not ready: the engine is unreachable").into_response()
+    let engine = &state.services.node.engine;
+    let not_ready =
+        |why: String| (StatusCode::SERVICE_UNAVAILABLE, format!("not ready: {why}")).into_response();
+    if !engine.health.ready() {
+        return not_ready("the engine is unreachable".into());
+    }
+    match tokio::time::timeout(STORE_PROBE_TIMEOUT, engine.offline.writable()).await {
+        Ok(Ok(())) => (StatusCode::OK, "ready").into_response(),
+        Ok(Err(e)) => not_ready(format!("the store cannot be written: {e:#}")),
+        Err(_) => not_ready(format!("the store did not answer within {} s", STORE_PROBE_TIMEOUT.as_secs())),
     }
 }
 

@@ -7,6 +7,7 @@
 //! http          the router: /rtm (WebSocket), /healthz, /readyz, static files
 //! admin/        /admin/api (kick, ban, attributes, listings, tokens), the
 //!               /admin page, /openapi.json; behind the admin secret
+//! metrics       Prometheus counters, histograms and gauges; GET /metrics
 //! admission     who may connect: connection caps (total, per address), origins
 //! connection/   one socket: reader loop, writer, request dispatch (one reply each)
 //! services/     the features wired together: request and event routing,
@@ -49,6 +50,7 @@ pub mod features;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod http;
+pub mod metrics;
 pub mod node;
 pub mod rest;
 pub mod serve;

@@ -2,7 +2,7 @@
 //! library (`rtm_server`).
 
 use clap::Parser;
-use rtm_server::config::{Cli, Command, Config};
+use rtm_server::config::{Cli, Command, Config, LogFormat};
 use rtm_server::Server;
 
 #[tokio::main]
@@ -27,10 +27,13 @@ async fn main() -> anyhow::Result<()> {
         }
         None => {}
     }
-    tracing_subscriber::fmt()
+    let logs = tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::try_new(&cli.log)?)
-        .with_writer(std::io::stderr)
-        .init();
+        .with_writer(std::io::stderr);
+    match cli.log_format {
+        LogFormat::Text => logs.init(),
+        LogFormat::Json => logs.json().init(),
+    }
     let config = Config::from_cli(&cli)?;
     let www = config.www.clone();
     let server = Server::bind(config).await?;

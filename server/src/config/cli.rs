@@ -48,11 +48,24 @@ pub struct Cli {
     /// Log filter, in tracing's env-filter syntax.
     #[arg(long, env = "RTM_LOG", default_value = "info")]
     pub log: String,
+    /// Log format on standard error: `text` for people, `json` (one object
+    /// per line) for log shippers.
+    #[arg(long, env = "RTM_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
     /// The secret of the admin API (/admin/api) and page (/admin): clients
     /// send it as `Authorization: Bearer SECRET` or as the password of HTTP
     /// Basic. Without it (here or `admin_secret` in the file) both are off.
     #[arg(long, env = "RTM_ADMIN_SECRET", hide_env_values = true)]
     pub admin_secret: Option<String>,
+}
+
+/// How log lines are written (`--log-format`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    /// One human-readable line per event.
+    Text,
+    /// One JSON object per line: `timestamp`, `level`, `target`, `fields`.
+    Json,
 }
 
 /// Tools.

@@ -41,7 +41,7 @@
 mod cli;
 mod file;
 
-pub use cli::{Cli, Command};
+pub use cli::{Cli, Command, LogFormat};
 pub use file::{AppConfig, FileConfig, Limits};
 
 use crate::rest::credentials::RestCredentials;

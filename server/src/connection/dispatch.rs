@@ -5,6 +5,7 @@
 
 use crate::clock::now_ms;
 use crate::features::Handled;
+use crate::metrics::{self, Login, Op};
 use crate::services::Services;
 use crate::sessions::{close, Outbox, Session};
 use rtm_protocol::codes::{LoginError, LogoutError, PeerMessageError, RenewTokenError};
@@ -13,6 +14,7 @@ use rtm_protocol::limits::{MALFORMED_RATE, MAX_FRAME_BYTES};
 use rtm_protocol::rate::RateWindow;
 use rtm_protocol::{decode, decode_prefix, ClientFrame, ErrorReply, OpError, Reply, Request};
 use std::sync::Arc;
+use std::time::Instant;
 
 /// The reader's state.
 pub(super) struct Conn {
@@ -73,8 +75,9 @@ impl Conn {
         if self.session.as_ref().is_some_and(|(s, _)| s.has_ended()) {
             self.session = None;
         }
+        let (op, started) = (metrics::op(&frame.req), Instant::now());
         let handled = self.handle(frame.id, frame.req).await;
-        self.finish(frame.id, handled).await;
+        self.finish(frame.id, handled, op, started).await;
     }
 
     async fn handle(&mut self, id: u32, req: Request) -> Handled {
@@ -83,7 +86,9 @@ impl Conn {
             // Not before login: a ping must not keep a socket that never logs in.
             (Request::Ping, Some(_)) => Handled::Reply(Ok(Reply::Done)),
             (Request::Login { app_id, uid, token }, None) => {
-                match self.services.lifecycle.login(&self.outbox, app_id, uid, token).await {
+                let result = self.services.lifecycle.login(&self.outbox, app_id, uid, token).await;
+                metrics::login(login_result(&result));
+                match result {
                     Ok((session, reply)) => {
                         self.session = Some((session.clone(), session.generation()));
                         let peer = self.services.peer.clone();
@@ -111,9 +116,14 @@ impl Conn {
                     Err(e) => Handled::Reply(Err(e)),
                 }
             }
-            (Request::Login { .. } | Request::Resume { .. }, Some(_)) => Handled::Reply(Err(
-                LoginError::ALREADY_LOGIN.err("this connection is already logged in; log out first"),
-            )),
+            (req @ (Request::Login { .. } | Request::Resume { .. }), Some(_)) => {
+                if matches!(req, Request::Login { .. }) {
+                    metrics::login(Login::Refused);
+                }
+                Handled::Reply(Err(
+                    LoginError::ALREADY_LOGIN.err("this connection is already logged in; log out first")
+                ))
+            }
             // Acknowledgements from a client that is no longer logged in: nothing to do.
             (Request::PeerAck { .. } | Request::InviteReceived { .. }, None) => Handled::Silent,
             (req, None) => Handled::Reply(Err(not_logged_in(&req))),
@@ -135,20 +145,42 @@ impl Conn {
         }
     }
 
-    async fn finish(&self, id: u32, handled: Handled) {
+    /// Queues the reply; the request's latency is taken when it is queued
+    /// (for a reply that waits, such as a peer message's acknowledgement,
+    /// when the wait ends).
+    async fn finish(&self, id: u32, handled: Handled, op: Op, started: Instant) {
         let reply = |answer: Result<Reply, OpError>| answer.map_err(|e| e.to_reply());
         match handled {
-            Handled::Reply(answer) => self.outbox.reply(id, reply(answer)),
+            Handled::Reply(answer) => {
+                self.outbox.reply(id, reply(answer));
+                metrics::request_done(op, started);
+            }
             Handled::ReplyThen(answer, then) => {
                 self.outbox.reply(id, reply(answer));
+                metrics::request_done(op, started);
                 then.await;
             }
             Handled::Later(answer) => {
                 let outbox = self.outbox.clone();
-                tokio::spawn(async move { outbox.reply(id, reply(answer.await)) });
+                tokio::spawn(async move {
+                    outbox.reply(id, reply(answer.await));
+                    metrics::request_done(op, started);
+                });
             }
-            Handled::Silent => {}
+            Handled::Silent => metrics::request_done(op, started),
         }
+    }
+}
+
+/// How a login ended: refused for what the client sent, or an error of the
+/// server's (an engine it could not reach, a timeout).
+fn login_result<T>(result: &Result<T, OpError>) -> Login {
+    match result {
+        Ok(_) => Login::Ok,
+        Err(e) if e.code == LoginError::UNKNOWN.code() || e.code == LoginError::TIMEOUT.code() => {
+            Login::Error
+        }
+        Err(_) => Login::Refused,
     }
 }
 

@@ -216,6 +216,16 @@ pub trait OfflineStore: Send + Sync {
     /// Deletes expired messages (of every user), which gives their bytes back
     /// to their senders' quotas; how many. Run periodically by the node.
     async fn expire(&self) -> anyhow::Result<u64>;
+    /// How many messages are stored (`rtm_offline_messages_stored`), or
+    /// `None` for a store that cannot count them cheaply.
+    async fn stored(&self) -> anyhow::Result<Option<u64>> {
+        Ok(None)
+    }
+    /// Fails unless the store can be written now (`/readyz`). By default
+    /// nothing beyond the engine's [`Health`] (a networked store's health).
+    async fn writable(&self) -> anyhow::Result<()> {
+        Ok(())
+    }
 }
 
 /// User and channel attributes. A write is applied whole or not at all: one

@@ -102,7 +102,10 @@ impl Peer {
                 // only the wait for the acknowledgement runs beside the
                 // reader, which must keep reading: acks of messages *to* this
                 // client arrive there.
-                match self.send_as(&session.app, &session.uid, peer, payload, offline).await {
+                match self
+                    .send_as(&session.app, &session.uid, peer, payload, offline, crate::metrics::PEER)
+                    .await
+                {
                     Ok(Some(wait)) => {
                         let node = self.node.clone();
                         Handled::Later(Box::pin(async move {
@@ -128,7 +131,8 @@ impl Peer {
     /// the publish failed. The SDK's send and the REST API's both come here,
     /// so the recipient cannot tell them apart. `from` need not be logged in
     /// (the REST API sends as any user); the caller has checked the ids, the
-    /// size and its rate budget.
+    /// size and its rate budget. `kind` counts it in `rtm_messages_in_total`
+    /// (`metrics::PEER` or `metrics::REST_PEER`).
     pub async fn send_as(
         &self,
         app: &str,
@@ -136,12 +140,15 @@ impl Peer {
         peer: String,
         payload: Payload,
         offline: bool,
+        kind: &'static str,
     ) -> Result<Option<AckWait>, OpError> {
         let ts = now_ms();
         let stored = match offline {
             true => Some(self.store(app, &peer, from, &payload, ts).await?),
             false => None,
         };
+        // Accepted: checked, and stored if asked to be.
+        crate::metrics::message_in(kind);
         let online = self.node.engine.presence.lookup(app, &peer).await.unwrap_or_else(|e| {
             tracing::warn!(error = %e, "presence lookup failed; treating the peer as offline");
             None
@@ -194,6 +201,7 @@ impl Peer {
         let UserEvent::PeerMessage { from, payload, ts, stored, ack } = event else { return };
         let Some(session) = self.node.sessions.user(app, uid).filter(|s| !s.has_ended()) else { return };
         let delivery = self.remember(&session, Delivery { ack: Some(ack), stored });
+        crate::metrics::messages_out(crate::metrics::PEER, 1);
         session.push(&Push::PeerMessage { delivery, from, payload, ts, offline: false });
     }
 
@@ -206,6 +214,7 @@ impl Peer {
         };
         for m in stored {
             let delivery = self.remember(session, Delivery { ack: None, stored: Some(m.id) });
+            crate::metrics::messages_out(crate::metrics::PEER, 1);
             session.push(&Push::PeerMessage {
                 delivery,
                 from: m.from,

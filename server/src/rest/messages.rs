@@ -69,7 +69,14 @@ async fn send_peer(
     let sent = rest
         .services
         .peer
-        .send_as(&app, &user_id, message.destination, Payload::Text(message.payload), message.offline)
+        .send_as(
+            &app,
+            &user_id,
+            message.destination,
+            Payload::Text(message.payload),
+            message.offline,
+            crate::metrics::REST_PEER,
+        )
         .await
         .map_err(|e| ApiError {
             status: StatusCode::INTERNAL_SERVER_ERROR,

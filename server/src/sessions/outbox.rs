@@ -72,9 +72,11 @@ impl Outbox {
     /// numbering, and the client would resume past what it never got.
     pub fn send(&self, item: Outbound) -> bool {
         if self.meter.ending() {
+            crate::metrics::queue_drop();
             return false;
         }
         if let Err(why) = self.meter.admit(&item) {
+            crate::metrics::queue_drop();
             self.close(close::SLOW_CONSUMER, why);
             return false;
         }
@@ -96,13 +98,18 @@ impl Outbox {
         // Before the reason is published: a push racing this close is either
         // queued ahead of it or refused, never queued after it.
         self.meter.end();
-        self.kill.send_if_modified(|cur| {
+        let first = self.kill.send_if_modified(|cur| {
             if cur.is_some() {
                 return false;
             }
             *cur = Some(CloseReason { code, reason: reason.to_owned() });
             true
         });
+        // Here, where the reason is settled: the outbox's refusal and the
+        // writer's stall both close through this, each connection once.
+        if first && code == close::SLOW_CONSUMER {
+            crate::metrics::slow_consumer_close();
+        }
     }
 }
 

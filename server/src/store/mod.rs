@@ -63,6 +63,12 @@ const SCHEMA: &str = "
         DELETE FROM offline_bytes WHERE app = OLD.app AND sender IN (OLD.sender, '') AND bytes <= 0;
     END;
 
+    -- One row, rewritten by each /readyz: proof that the file can be written.
+    CREATE TABLE IF NOT EXISTS readiness (
+        id         INTEGER PRIMARY KEY,
+        checked_at INTEGER NOT NULL     -- ms since the epoch
+    );
+
     CREATE TABLE IF NOT EXISTS channel_attrs (
         app             TEXT NOT NULL,
         channel         TEXT NOT NULL,
@@ -150,7 +156,19 @@ impl SqliteStore {
         f: impl FnOnce(&mut Connection) -> anyhow::Result<T> + Send + 'static,
     ) -> anyhow::Result<T> {
         let db = self.db.clone();
-        tokio::task::spawn_blocking(move || f(&mut lock(&db))).await.context("store task failed")?
+        tokio::task::spawn_blocking(move || {
+            let mut db = lock(&db);
+            let result = f(&mut db);
+            // Counted here, under the lock: a caller that stopped waiting
+            // (`/readyz`'s deadline) still has its failure counted, before
+            // the next query can run.
+            if result.is_err() {
+                crate::metrics::engine_error();
+            }
+            result
+        })
+        .await
+        .context("store task failed")?
     }
 
     /// Runs `f` on the connection on the calling thread: for startup, before

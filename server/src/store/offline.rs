@@ -116,6 +116,29 @@ impl OfflineStore for SqliteStore {
         })
         .await
     }
+
+    async fn stored(&self) -> anyhow::Result<Option<u64>> {
+        // Expired messages count until the periodic expiry deletes them: they
+        // are in the file until then.
+        self.run(|db| {
+            let n: i64 = db.query_row("SELECT COUNT(*) FROM offline_messages", [], |row| row.get(0))?;
+            Ok(Some(u64::try_from(n).unwrap_or(0)))
+        })
+        .await
+    }
+
+    async fn writable(&self) -> anyhow::Result<()> {
+        // A real write, committed like any other (fsynced): taking the write
+        // lock alone would miss a full disk or a read-only file system.
+        self.run(|db| {
+            db.execute(
+                "INSERT OR REPLACE INTO readiness (id, checked_at) VALUES (1, ?1)",
+                params![sql_ts(now_ms())],
+            )?;
+            Ok(())
+        })
+        .await
+    }
 }
 
 /// Which quota storing `charge` more bytes from `from` would exceed, if any.

@@ -172,6 +172,7 @@ impl Link {
         if self.ready() {
             Ok(self.manager.clone())
         } else {
+            crate::metrics::engine_error();
             Err(anyhow!("Redis at {} is unreachable (reconnecting in the background)", self.addr))
         }
     }
@@ -184,6 +185,7 @@ impl Link {
     /// The result of a command; a connection error marks the link down.
     pub fn check<T>(&self, result: RedisResult<T>) -> anyhow::Result<T> {
         result.map_err(|e| {
+            crate::metrics::engine_error();
             if is_link_error(&e) {
                 self.down(&e);
             }
@@ -204,6 +206,7 @@ impl Link {
     /// Ready: called by the subscriber's restore, under its own lock.
     pub fn mark_up(&self) {
         if self.outage.swap(false, Ordering::AcqRel) {
+            crate::metrics::redis_reconnect();
             *self.reconnected.lock().unwrap_or_else(|p| p.into_inner()) = Some(Instant::now());
         }
         self.ready.store(true, Ordering::Release);

@@ -40,6 +40,12 @@ pub fn deliver(local: &Mutex<Local>, app: &str, channel: &str, event: ChannelEve
     if members.is_empty() {
         return;
     }
+    // Counted once per fan-out, not per member: one atomic add each.
+    let n = members.len() as u64;
+    crate::metrics::fanout(n);
+    if matches!(push, Push::ChannelMessage { .. }) {
+        crate::metrics::messages_out(crate::metrics::CHANNEL, n);
+    }
     let body: Bytes = encode(&push).into();
     for session in members {
         session.push_body(body.clone());

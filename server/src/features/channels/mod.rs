@@ -160,7 +160,9 @@ impl Channels {
             return Err(ChannelMessageError::TOO_OFTEN
                 .err("more than 180 messages in 3 s (peer and channel together); slow down"));
         }
-        self.publish(&session.app, &session.uid, session.sref, channel, payload).await
+        self.publish(&session.app, &session.uid, session.sref, channel, payload).await?;
+        crate::metrics::message_in(crate::metrics::CHANNEL);
+        Ok(())
     }
 
     /// A channel message from user `from` of `app` that is no member: the
@@ -176,7 +178,9 @@ impl Channels {
     ) -> Result<(), OpError> {
         // Session ids start at 1: session 0 of this node is nobody's.
         let nobody = SessionRef { node: self.node.id, session: 0 };
-        self.publish(app, from, nobody, channel, payload).await
+        self.publish(app, from, nobody, channel, payload).await?;
+        crate::metrics::message_in(crate::metrics::REST_CHANNEL);
+        Ok(())
     }
 
     async fn publish(
