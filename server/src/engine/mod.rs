@@ -10,6 +10,7 @@
 //! - [`Membership`]: who is in which channel, and counts.
 //! - [`AttributeStore`], [`OfflineStore`]: user and channel attributes, and
 //!   peer messages kept for offline users.
+//! - [`EventLog`]: login/logout and join/leave events for the REST API.
 //!
 //! [`embedded`] is the one-process engine (memory, SQLite for what must
 //! survive a restart); [`redis`] is cluster mode (every process on one Redis
@@ -17,12 +18,14 @@
 //! conformance suite (server/tests/conformance/).
 
 pub mod embedded;
+pub mod event_log;
 pub mod events;
 pub mod redis;
 
 pub use events::{
     AckRoute, ChannelEvent, Event, NodeEvent, Relayed, SessionRef, Topic, UserEvent, RELAY_BEAT,
 };
+pub use event_log::{EventKind, EventLog, Happening, LoggedEvent};
 
 use async_trait::async_trait;
 use rtm_protocol::limits::AttrError;
@@ -274,4 +277,6 @@ pub struct Engine {
     pub attributes: Arc<dyn AttributeStore>,
     /// Whether it can serve now.
     pub health: Arc<dyn Health>,
+    /// The REST API's user and channel events.
+    pub events: Arc<dyn EventLog>,
 }

@@ -12,6 +12,7 @@
 
 pub mod attributes;
 pub mod broker;
+pub mod event_log;
 pub mod membership;
 pub mod offline;
 pub mod offline_quotas;
@@ -210,6 +211,12 @@ macro_rules! for_each_case {
                 clear_user,
                 namespaces,
                 empty_channels_expire,
+            ],
+            event_log: [
+                kinds_order_and_once,
+                cap_and_max,
+                concurrent_takes_return_each_event_once,
+                old_events_are_dropped,
             ],
         }
     };

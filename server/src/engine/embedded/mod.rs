@@ -16,6 +16,7 @@
 
 pub mod attributes;
 pub mod broker;
+pub mod event_log;
 pub mod membership;
 pub mod presence;
 
@@ -85,6 +86,7 @@ pub fn engine(opts: &EmbeddedOptions) -> anyhow::Result<Engine> {
         attributes: Arc::new(EmbeddedAttributes::new(store.clone(), channels)),
         offline: store,
         health: Arc::new(crate::engine::AlwaysReady),
+        events: Arc::new(event_log::MemoryEventLog::default()),
     })
 }
 

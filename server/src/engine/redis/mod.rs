@@ -37,6 +37,7 @@
 //! | `P:off-bytes:<app>` | hash sender → bytes, `""` → app total | the offline quotas | none (fields at 0 are deleted) |
 //! | `P:off-queues` | sorted set of queue idents, score = when the oldest expires | what the trim visits | none |
 //! | `P:off-seq` | string (INCR) | the last offline message id | none |
+//! | `P:events:<kind>:<app>` | list of `<ms>:<json>`, kind `user`/`channel` | REST user/channel events, newest 2,000 | 24 h, renewed by each append (see `event_log.rs`) |
 //!
 //! Scripts build per-node keys from the prefix, so the engine needs one
 //! Redis primary at one address, not Redis Cluster.
@@ -88,6 +89,7 @@
 
 pub mod attributes;
 pub mod broker;
+pub mod event_log;
 pub mod keys;
 pub mod link;
 pub mod membership;
@@ -194,6 +196,7 @@ pub async fn engine(opts: &RedisOptions) -> anyhow::Result<Engine> {
     link.attach(subscriber);
     link.start(pushes).await;
     let ttl = opts.channel_attrs_ttl;
+    let keys_for_events = keys.clone();
     Ok(Engine {
         broker,
         presence: Arc::new(RedisPresence::new(link.clone(), keys.clone())),
@@ -206,6 +209,7 @@ pub async fn engine(opts: &RedisOptions) -> anyhow::Result<Engine> {
             opts.offline_max_age_ms,
             opts.offline_quotas,
         )),
+        events: Arc::new(event_log::RedisEventLog::new(link.clone(), keys_for_events)),
         health: Arc::new(LinkHealth(link)),
     })
 }
