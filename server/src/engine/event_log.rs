@@ -135,8 +135,9 @@ mod tests {
         assert_eq!(Happening::Logout.kind(), EventKind::User);
         assert_eq!(Happening::Join.kind(), EventKind::Channel);
         assert_eq!(Happening::Leave.kind(), EventKind::Channel);
-        let names: Vec<_> =
-            [Happening::Login, Happening::Logout, Happening::Join, Happening::Leave].map(Happening::as_str).into();
+        let names: Vec<_> = [Happening::Login, Happening::Logout, Happening::Join, Happening::Leave]
+            .map(Happening::as_str)
+            .into();
         assert_eq!(names, ["Login", "Logout", "Join", "Leave"]);
         assert_eq!(EventKind::User.as_str(), "user");
         assert_eq!(LoggedEvent::user(Happening::Login, "u", 5).channel, "");

@@ -22,10 +22,10 @@ pub mod event_log;
 pub mod events;
 pub mod redis;
 
+pub use event_log::{EventKind, EventLog, Happening, LoggedEvent};
 pub use events::{
     AckRoute, ChannelEvent, Event, NodeEvent, Relayed, SessionRef, Topic, UserEvent, RELAY_BEAT,
 };
-pub use event_log::{EventKind, EventLog, Happening, LoggedEvent};
 
 use async_trait::async_trait;
 use rtm_protocol::limits::AttrError;

@@ -13,8 +13,8 @@
 
 use super::auth::authenticate_app;
 use super::{request_id, with_request_id, ApiError, Rest};
-use crate::engine::{EventKind, LoggedEvent};
 use crate::engine::event_log::EVENT_TAKE_MAX;
+use crate::engine::{EventKind, LoggedEvent};
 use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};

@@ -92,6 +92,7 @@ async fn beat(node: &Arc<Node>, attributes: &Attributes) {
     }
     // After their Leaves, as a clean logout logs them.
     for user in users {
-        record(engine.events.as_ref(), &user.app, LoggedEvent::user(Happening::Logout, &user.uid, now_ms())).await;
+        record(engine.events.as_ref(), &user.app, LoggedEvent::user(Happening::Logout, &user.uid, now_ms()))
+            .await;
     }
 }

@@ -6,9 +6,7 @@
 //! being used do not keep their last events forever.
 
 use crate::clock::now_ms;
-use crate::engine::event_log::{
-    EventKind, EventLog, LoggedEvent, EVENT_LOG_CAP, EVENT_LOG_RETENTION,
-};
+use crate::engine::event_log::{EventKind, EventLog, LoggedEvent, EVENT_LOG_CAP, EVENT_LOG_RETENTION};
 use async_trait::async_trait;
 use std::collections::{HashMap, VecDeque};
 use std::sync::Mutex;

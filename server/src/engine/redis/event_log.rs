@@ -13,9 +13,7 @@
 use super::keys::{ttl_ms, Keys};
 use super::link::Link;
 use crate::clock::now_ms;
-use crate::engine::event_log::{
-    EventKind, EventLog, LoggedEvent, EVENT_LOG_CAP, EVENT_LOG_RETENTION,
-};
+use crate::engine::event_log::{EventKind, EventLog, LoggedEvent, EVENT_LOG_CAP, EVENT_LOG_RETENTION};
 use ::redis::Script;
 use anyhow::Context;
 use async_trait::async_trait;
@@ -107,12 +105,8 @@ impl EventLog for RedisEventLog {
         }
         let cutoff = now_ms().saturating_sub(ttl_ms(self.retention));
         let mut conn = self.link.conn()?;
-        let result = TAKE
-            .key(self.key(app, kind))
-            .arg(max)
-            .arg(cutoff)
-            .invoke_async::<Vec<String>>(&mut conn)
-            .await;
+        let result =
+            TAKE.key(self.key(app, kind)).arg(max).arg(cutoff).invoke_async::<Vec<String>>(&mut conn).await;
         let elements = self.link.check(result)?;
         // An element that does not parse (written by another version) is
         // dropped with a warning rather than failing the whole query.
