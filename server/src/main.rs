@@ -36,36 +36,39 @@ async fn main() -> anyhow::Result<()> {
     }
     let config = Config::from_cli(&cli)?;
     let www = config.www.clone();
+    let shutdown = shutdown_signal()?;
     let server = Server::bind(config).await?;
     // Scripts and tests wait for exactly this line on stdout; its scheme
     // tells them (and people) whether clients need wss://.
     let scheme = if server.is_tls() { "https" } else { "http" };
     println!("rtm-server listening on {scheme}://{}", server.local_addr());
     tracing::info!(www = %www.display(), "serving static files");
-    server.run(shutdown_signal()).await?;
+    server.run(shutdown).await?;
     tracing::info!("stopped");
     Ok(())
 }
 
-/// Resolves on SIGINT or SIGTERM.
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
+/// Resolves on SIGINT or SIGTERM. The handlers are installed here, before
+/// the server says it listens: a signal sent as soon as the listening line
+/// appears (a supervisor, a test) must stop it cleanly, not kill it.
+#[cfg(unix)]
+fn shutdown_signal() -> anyhow::Result<impl std::future::Future<Output = ()>> {
+    use tokio::signal::unix::{signal, SignalKind};
+    let (mut int, mut term) = (signal(SignalKind::interrupt())?, signal(SignalKind::terminate())?);
+    Ok(async move {
+        tokio::select! {
+            _ = int.recv() => {},
+            _ = term.recv() => {},
         }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        _ = ctrl_c => {},
-        _ = term => {},
-    }
-    tracing::info!("shutting down");
+        tracing::info!("shutting down");
+    })
+}
+
+/// Resolves on Ctrl-C.
+#[cfg(not(unix))]
+fn shutdown_signal() -> anyhow::Result<impl std::future::Future<Output = ()>> {
+    Ok(async {
+        let _ = tokio::signal::ctrl_c().await;
+        tracing::info!("shutting down");
+    })
 }

@@ -12,6 +12,7 @@
 //!   peer messages kept for offline users.
 //! - [`Directory`]: what an operator asks of the whole cluster (who is
 //!   online, the channels by size) and the bans it sets.
+//! - [`EventLog`]: login/logout and join/leave events for the REST API.
 //!
 //! [`embedded`] is the one-process engine (memory, SQLite for what must
 //! survive a restart); [`redis`] is cluster mode (every process on one Redis
@@ -19,9 +20,11 @@
 //! conformance suite (server/tests/conformance/).
 
 pub mod embedded;
+pub mod event_log;
 pub mod events;
 pub mod redis;
 
+pub use event_log::{EventKind, EventLog, Happening, LoggedEvent};
 pub use events::{
     AckRoute, ChannelEvent, Event, NodeEvent, Relayed, SessionRef, Topic, UserEvent, RELAY_BEAT,
 };
@@ -317,4 +320,6 @@ pub struct Engine {
     pub health: Arc<dyn Health>,
     /// Cluster-wide listings and bans, for the admin API.
     pub directory: Arc<dyn Directory>,
+    /// The REST API's user and channel events.
+    pub events: Arc<dyn EventLog>,
 }

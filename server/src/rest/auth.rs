@@ -8,6 +8,9 @@
 //!   exactly as at login (`token::login`): an app with a certificate needs a
 //!   valid one; an app without one (development) takes any.
 //!
+//! The event queries act as no user: a token of any user of the app reads
+//! them ([`authenticate_app`]).
+//!
 //! Anything else is 401, as Agora answers it.
 
 use super::ApiError;
@@ -19,6 +22,16 @@ use rtm_protocol::limits;
 
 /// Checks the credentials of a request that acts as `user_id` of `app`.
 pub fn authenticate(config: &Config, headers: &HeaderMap, app: &str, user_id: &str) -> Result<(), ApiError> {
+    check(config, headers, app, Some(user_id))
+}
+
+/// Checks the credentials of a request that reads `app`'s data and acts as
+/// no user (the event queries): any user's valid token will do.
+pub fn authenticate_app(config: &Config, headers: &HeaderMap, app: &str) -> Result<(), ApiError> {
+    check(config, headers, app, None)
+}
+
+fn check(config: &Config, headers: &HeaderMap, app: &str, acting_as: Option<&str>) -> Result<(), ApiError> {
     if !limits::validate_app_id(app) {
         return Err(ApiError::unauthorized("the app id in the path must be 1-64 printable characters"));
     }
@@ -28,7 +41,7 @@ pub fn authenticate(config: &Config, headers: &HeaderMap, app: &str, user_id: &s
                 "x-agora-token needs x-agora-uid: the user id the token was made for",
             ));
         };
-        if uid != user_id {
+        if let Some(user_id) = acting_as.filter(|user_id| uid != *user_id) {
             return Err(ApiError::unauthorized(format!(
                 "with token authentication you may send only as the token's user: x-agora-uid is {uid:?}, \
                  the path's user_id is {user_id:?}"

@@ -5,6 +5,8 @@
 //!
 //! - `POST .../rtm/users/{user_id}/peer_messages[?wait_for_ack=true]`
 //! - `POST .../rtm/users/{user_id}/channel_messages`
+//! - `GET .../rtm/vendor/user_events`, `GET .../rtm/vendor/channel_events`
+//!   ([`events`]: logins/logouts and joins/leaves, each returned once)
 //!
 //! Each request is authenticated ([`auth`]), counted against its app's rate
 //! ([`rate`]), read and checked ([`messages`]), then sent through the same
@@ -16,6 +18,7 @@
 
 pub mod auth;
 pub mod credentials;
+pub mod events;
 pub mod messages;
 pub mod rate;
 
@@ -23,7 +26,7 @@ use crate::services::Services;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::post;
+use axum::routing::{get, post};
 use axum::{Json, Router};
 use rate::RateLimiter;
 use serde_json::json;
@@ -38,15 +41,23 @@ pub struct Rest {
     pub services: Arc<Services>,
     /// Peer and channel messages per app per second (Agora: 500).
     pub messages_rate: RateLimiter,
+    /// User and channel event queries per app per second (Agora: 10).
+    pub events_rate: RateLimiter,
 }
 
 /// The REST routes, for `http::router` to merge.
 pub fn router<S: Clone + Send + Sync + 'static>(services: Arc<Services>) -> Router<S> {
     let per_sec = services.config().limits.rest_messages_per_sec;
-    let rest = Arc::new(Rest { services, messages_rate: RateLimiter::per_second(per_sec) });
+    let rest = Arc::new(Rest {
+        services,
+        messages_rate: RateLimiter::per_second(per_sec),
+        events_rate: RateLimiter::per_second(events::EVENTS_PER_SEC),
+    });
     Router::new()
         .route(&format!("{BASE}/users/{{user_id}}/peer_messages"), post(messages::peer))
         .route(&format!("{BASE}/users/{{user_id}}/channel_messages"), post(messages::channel))
+        .route(&format!("{BASE}/vendor/user_events"), get(events::user_events))
+        .route(&format!("{BASE}/vendor/channel_events"), get(events::channel_events))
         // A 32 KB payload written with \u escapes is up to 6 times longer.
         .layer(DefaultBodyLimit::max(256 * 1024))
         .with_state(rest)
@@ -102,7 +113,8 @@ pub fn success(request_id: &str, code: &'static str) -> Response {
     with_request_id((StatusCode::OK, Json(body)).into_response(), request_id)
 }
 
-fn with_request_id(mut response: Response, request_id: &str) -> Response {
+/// `response` with the `X-Request-ID` header.
+pub fn with_request_id(mut response: Response, request_id: &str) -> Response {
     if let Ok(value) = HeaderValue::from_str(request_id) {
         response.headers_mut().insert("x-request-id", value);
     }

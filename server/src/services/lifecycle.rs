@@ -8,7 +8,8 @@
 //! tells every feature.
 
 use crate::clock::now_ms;
-use crate::engine::{Event, NodeEvent, SessionRef, Topic};
+use crate::engine::event_log::record;
+use crate::engine::{Event, Happening, LoggedEvent, NodeEvent, SessionRef, Topic};
 use crate::features::attributes::Attributes;
 use crate::features::channels::Channels;
 use crate::features::invitations::Invitations;
@@ -99,6 +100,8 @@ impl Lifecycle {
             }
         };
         node.sessions.own(&session, claim.epoch);
+        let login = LoggedEvent::user(Happening::Login, &session.uid, now_ms());
+        record(node.engine.events.as_ref(), &session.app, login).await;
         if claim.was != PeerState::ONLINE {
             self.node.announce(&session.app, &session.uid, PeerState::ONLINE).await;
         }
@@ -282,6 +285,8 @@ impl Lifecycle {
         let released = self.node.engine.presence.release(&session.app, &session.uid, session.sref).await;
         match released {
             Ok(true) => {
+                let logout = LoggedEvent::user(Happening::Logout, &session.uid, now_ms());
+                record(self.node.engine.events.as_ref(), &session.app, logout).await;
                 self.node.announce(&session.app, &session.uid, PeerState::OFFLINE).await;
                 self.attributes.user_offline(&session.app, &session.uid).await;
             }

@@ -3,8 +3,8 @@
 //! A node renews its lease every third of its length. Every node also reaps:
 //! the engine hands each dead node's users and channel memberships to exactly
 //! one reaper, which tells the cluster what a clean logout would have told it
-//! (OFFLINE to subscribers, MemberLeft to channels) and clears the users'
-//! attributes. So when a node dies its users go OFFLINE within about one
+//! (OFFLINE to subscribers, MemberLeft to channels, Leave and Logout to the
+//! REST event log) and clears the users' attributes. So when a node dies its users go OFFLINE within about one
 //! lease plus one period.
 //!
 //! Every node also deletes expired offline messages once a minute
@@ -13,7 +13,9 @@
 //! the whole table on every login.) On Redis several nodes doing it at once
 //! is harmless: each deletion is atomic and happens once.
 
-use crate::engine::{ChannelEvent, Event, Topic};
+use crate::clock::now_ms;
+use crate::engine::event_log::record;
+use crate::engine::{ChannelEvent, Event, Happening, LoggedEvent, Topic};
 use crate::features::attributes::Attributes;
 use crate::node::Node;
 use rtm_protocol::PeerState;
@@ -71,20 +73,26 @@ async fn beat(node: &Arc<Node>, attributes: &Attributes) {
             "nodes stopped renewing their lease; their users are offline"
         );
     }
-    for user in users {
+    for user in &users {
         node.announce(&user.app, &user.uid, PeerState::OFFLINE).await;
         attributes.user_offline(&user.app, &user.uid).await;
     }
-    if nodes.is_empty() {
-        return;
-    }
-    match engine.membership.reap(&nodes).await {
-        Ok(departed) => {
-            for d in departed {
-                let event = ChannelEvent::Left { uid: d.uid, session: d.session, count: d.count };
-                let _ = node.publish(&Topic::channel(&d.app, &d.channel), Event::Channel(event)).await;
+    if !nodes.is_empty() {
+        match engine.membership.reap(&nodes).await {
+            Ok(departed) => {
+                for d in departed {
+                    let left = LoggedEvent::channel(Happening::Leave, &d.channel, &d.uid, now_ms());
+                    record(engine.events.as_ref(), &d.app, left).await;
+                    let event = ChannelEvent::Left { uid: d.uid, session: d.session, count: d.count };
+                    let _ = node.publish(&Topic::channel(&d.app, &d.channel), Event::Channel(event)).await;
+                }
             }
+            Err(e) => tracing::warn!(error = %e, "could not remove the channel members of dead nodes"),
         }
-        Err(e) => tracing::warn!(error = %e, "could not remove the channel members of dead nodes"),
+    }
+    // After their Leaves, as a clean logout logs them.
+    for user in users {
+        record(engine.events.as_ref(), &user.app, LoggedEvent::user(Happening::Logout, &user.uid, now_ms()))
+            .await;
     }
 }

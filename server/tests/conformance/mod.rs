@@ -13,6 +13,7 @@
 pub mod attributes;
 pub mod broker;
 pub mod directory;
+pub mod event_log;
 pub mod membership;
 pub mod offline;
 pub mod offline_quotas;
@@ -215,6 +216,12 @@ macro_rules! for_each_case {
             directory: [
                 bans_end_and_lift,
                 listings_cover_every_node,
+            ],
+            event_log: [
+                kinds_order_and_once,
+                cap_and_max,
+                concurrent_takes_return_each_event_once,
+                old_events_are_dropped,
             ],
         }
     };

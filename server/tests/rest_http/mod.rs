@@ -101,3 +101,28 @@ pub fn assert_success(answer: &Answer, code: &str) {
     assert_eq!(answer.json["code"], code, "{answer:?}");
     assert!(answer.json["request_id"].as_str().is_some_and(|id| !id.is_empty()), "{answer:?}");
 }
+
+/// The URL of `which` (`user_events` or `channel_events`) of `app` on `base`.
+pub fn events_url(base: &str, app: &str, which: &str) -> String {
+    format!("{base}/dev/v2/project/{app}/rtm/vendor/{which}")
+}
+
+/// GETs `which` events of `app` with `headers`; checks Agora's success shape
+/// and returns the events.
+pub async fn get_events(base: &str, app: &str, which: &str, headers: &[(&str, &str)]) -> Vec<Value> {
+    let answer = call("GET", &events_url(base, app, which), headers, "").await;
+    assert_eq!(answer.status, 200, "{answer:?}");
+    assert_eq!(answer.json["result"], "success", "{answer:?}");
+    let id = answer.json["request_id"].as_str().expect("a request_id");
+    assert_eq!(answer.request_id_header.as_deref(), Some(id), "X-Request-ID matches");
+    answer.json["events"].as_array().expect("an events array").clone()
+}
+
+/// An event without its time, for comparing: `type:user` or `type:channel:user`.
+pub fn event_summary(event: &Value) -> String {
+    let (kind, uid) = (event["type"].as_str().unwrap(), event["user_id"].as_str().unwrap());
+    match event.get("group_id") {
+        Some(channel) => format!("{kind}:{}:{uid}", channel.as_str().unwrap()),
+        None => format!("{kind}:{uid}"),
+    }
+}

@@ -19,6 +19,7 @@
 pub mod attributes;
 pub mod broker;
 pub mod directory;
+pub mod event_log;
 pub mod membership;
 pub mod presence;
 
@@ -91,6 +92,7 @@ pub fn engine(opts: &EmbeddedOptions) -> anyhow::Result<Engine> {
         offline: store,
         health: Arc::new(crate::engine::AlwaysReady),
         directory: Arc::new(MemoryDirectory::new(presence, channels)),
+        events: Arc::new(event_log::MemoryEventLog::default()),
     })
 }
 

@@ -39,6 +39,7 @@
 //! | `P:off-queues` | sorted set of queue idents, score = when the oldest expires | what the trim visits | none |
 //! | `P:off-seq` | string (INCR) | the last offline message id | none |
 //! | `P:ban:<app,uid>` | string: the ban's end (ms since the epoch) | a user banned by the admin API | PX = until the ban ends |
+//! | `P:events:<kind>:<app>` | list of `<ms>:<json>`, kind `user`/`channel` | REST user/channel events, newest 2,000 | 24 h, renewed by each append (see `event_log.rs`) |
 //!
 //! Scripts build per-node keys from the prefix, so the engine needs one
 //! Redis primary at one address, not Redis Cluster.
@@ -91,6 +92,7 @@
 pub mod attributes;
 pub mod broker;
 pub mod directory;
+pub mod event_log;
 pub mod keys;
 pub mod link;
 pub mod membership;
@@ -198,6 +200,7 @@ pub async fn engine(opts: &RedisOptions) -> anyhow::Result<Engine> {
     link.attach(subscriber);
     link.start(pushes).await;
     let ttl = opts.channel_attrs_ttl;
+    let keys_for_events = keys.clone();
     Ok(Engine {
         broker,
         presence: Arc::new(RedisPresence::new(link.clone(), keys.clone())),
@@ -211,7 +214,8 @@ pub async fn engine(opts: &RedisOptions) -> anyhow::Result<Engine> {
             opts.offline_quotas,
         )),
         health: Arc::new(LinkHealth(link.clone())),
-        directory: Arc::new(RedisDirectory::new(link, keys)),
+        directory: Arc::new(RedisDirectory::new(link.clone(), keys)),
+        events: Arc::new(event_log::RedisEventLog::new(link, keys_for_events)),
     })
 }
 

@@ -10,7 +10,8 @@ pub mod local;
 
 use super::handled::{done, unavailable, Handled};
 use crate::clock::now_ms;
-use crate::engine::{ChannelEvent, Event, SessionRef, Topic};
+use crate::engine::event_log::record;
+use crate::engine::{ChannelEvent, Event, Happening, LoggedEvent, SessionRef, Topic};
 use crate::node::Node;
 use crate::sessions::Session;
 use local::{Local, Refused};
@@ -108,6 +109,8 @@ impl Channels {
             };
         let event = ChannelEvent::Joined { uid: session.uid.clone(), session: session.sref, count };
         let _ = self.node.publish(&topic, Event::Channel(event)).await;
+        let joined = LoggedEvent::channel(Happening::Join, channel, &session.uid, now_ms());
+        record(self.node.engine.events.as_ref(), &session.app, joined).await;
         Ok(count)
     }
 
@@ -128,6 +131,8 @@ impl Channels {
             Ok(Some(count)) => {
                 let event = ChannelEvent::Left { uid: session.uid.clone(), session: session.sref, count };
                 let _ = self.node.publish(&topic, Event::Channel(event)).await;
+                let left = LoggedEvent::channel(Happening::Leave, channel, &session.uid, now_ms());
+                record(self.node.engine.events.as_ref(), &session.app, left).await;
             }
             Ok(None) => {} // a newer session of the same user holds the membership
             Err(e) => tracing::warn!(error = %e, channel, "could not leave channel"),
