@@ -4,7 +4,8 @@
 //!
 //! ```text
 //! serve         the accept loop: HTTP/1.1 per connection, header deadline
-//! http          the router: /rtm (WebSocket), /healthz, /readyz, static files
+//! http          the router: /rtm (WebSocket), /healthz, /readyz, static
+//!               files, and what admin/, metrics and rest/ add
 //! admin/        /admin/api (kick, ban, attributes, listings, tokens), the
 //!               /admin page, /openapi.json; behind the admin secret
 //! metrics       Prometheus counters, histograms and gauges; GET /metrics
@@ -24,7 +25,8 @@
 //! store/        SQLite: offline messages and channel attributes
 //! token/        Agora 006/007 login tokens and the credential rules
 //! rest/         Agora's RTM REST API (/dev/v2/project/{appid}/rtm/...): auth,
-//!               per-app rate, peer and channel messages through the features
+//!               per-app rate, peer and channel messages through the features,
+//!               user and channel events from the engine's event log
 //! config, clock the settings; milliseconds since the epoch
 //! tls           wss:// on the server's own port (PEM certificate and key)
 //! tools         the binary's check-config and health commands (deployment)
