@@ -8,6 +8,7 @@
 
 mod common;
 mod redis_server;
+mod rest_http;
 use common::*;
 use prometheus_parse::{Sample, Scrape, Value};
 use rtm_protocol::{Payload, Push, Reply, Request};
@@ -183,6 +184,37 @@ async fn counters_histograms_and_gauges_follow_what_clients_do() {
     .await;
     assert_eq!(delta(&during, &after, "rtm_messages_out_total", Some(("kind", "peer"))), 1.0, "carol's");
     assert_eq!(delta(&during, &after, "rtm_logins_total", Some(("result", "ok"))), 1.0);
+}
+
+/// What an app server does through the REST API is counted as its own kind
+/// of message, and each call is timed under its own operation.
+#[tokio::test]
+async fn rest_calls_are_counted_and_timed() {
+    use rest_http::*;
+    let _turn = SERIAL.lock().await;
+    let url = start_server_with(rest_config()).await;
+    let base = http_base(&url);
+    let mut bob = TestClient::login(&url, APP, "bob").await;
+    let before = scrape(&url).await;
+    let peer = post(&peer_url(&base, APP, "server"), r#"{"destination":"bob","payload":"hi"}"#).await;
+    assert_success(&peer, "message_sent");
+    bob.wait_for(5, "the REST message", |p| matches!(p, Push::PeerMessage { .. }).then_some(())).await;
+    let channel = post(&channel_url(&base, APP, "server"), r#"{"channel_name":"room","payload":"hi"}"#).await;
+    assert_success(&channel, "message_sent");
+    let refused =
+        call("POST", &peer_url(&base, APP, "server"), &[], r#"{"destination":"bob","payload":"x"}"#).await;
+    assert_eq!(refused.status, 401);
+    let after = scrape(&url).await;
+    assert_eq!(delta(&before, &after, "rtm_messages_in_total", Some(("kind", "rest_peer"))), 1.0);
+    assert_eq!(delta(&before, &after, "rtm_messages_in_total", Some(("kind", "rest_channel"))), 1.0);
+    assert_eq!(delta(&before, &after, "rtm_messages_in_total", Some(("kind", "peer"))), 0.0);
+    assert_eq!(delta(&before, &after, "rtm_messages_out_total", Some(("kind", "peer"))), 1.0, "bob's");
+    // Every answer is timed, the refused one too.
+    for (op, count) in [("rest_peer_messages", 2.0), ("rest_channel_messages", 1.0)] {
+        let (n, buckets) = after.requests(op);
+        assert_eq!(n - before.requests(op).0, count, "requests of {op}");
+        assert_eq!(buckets, 15, "14 bounds and +Inf for {op}");
+    }
 }
 
 #[tokio::test]

@@ -33,7 +33,10 @@ pub async fn user_events(
     path: Result<Path<String>, PathRejection>,
     headers: HeaderMap,
 ) -> Response {
-    query(&rest, path, &headers, EventKind::User).await
+    let started = std::time::Instant::now();
+    let response = query(&rest, path, &headers, EventKind::User).await;
+    crate::metrics::observe_request("rest_user_events", started.elapsed());
+    response
 }
 
 /// `GET .../rtm/vendor/channel_events`.
@@ -42,7 +45,10 @@ pub async fn channel_events(
     path: Result<Path<String>, PathRejection>,
     headers: HeaderMap,
 ) -> Response {
-    query(&rest, path, &headers, EventKind::Channel).await
+    let started = std::time::Instant::now();
+    let response = query(&rest, path, &headers, EventKind::Channel).await;
+    crate::metrics::observe_request("rest_channel_events", started.elapsed());
+    response
 }
 
 async fn query(
