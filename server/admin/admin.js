@@ -101,7 +101,9 @@ function drawLine(id, values, labelId) {
   const { canvas, ctx, fg, accent } = canvasOf(id);
   const w = canvas.width, h = canvas.height, pad = 18;
   const max = Math.max(1, ...points.map(([, v]) => v));
-  const x = (i) => pad + ((w - 2 * pad) * i) / Math.max(1, KEEP - 1);
+  // The newest sample at the right edge: the chart fills from the right as it runs.
+  const shift = KEEP - values.length;
+  const x = (i) => pad + ((w - 2 * pad) * (i + shift)) / Math.max(1, KEEP - 1);
   const y = (v) => h - pad - ((h - 2 * pad) * v) / max;
   ctx.strokeStyle = fg;
   ctx.globalAlpha = 0.25;
@@ -112,6 +114,7 @@ function drawLine(id, values, labelId) {
   ctx.globalAlpha = 1;
   ctx.fillStyle = fg;
   ctx.font = '10px system-ui, sans-serif';
+  ctx.textAlign = 'left'; // a "no data" drawn before left it centred
   ctx.fillText(fmt(max), 2, pad - 4);
   ctx.beginPath();
   points.forEach(([i, v], n) => (n ? ctx.lineTo(x(i), y(v)) : ctx.moveTo(x(i), y(v))));
