@@ -15,7 +15,7 @@
 
 use super::ApiError;
 use crate::config::Config;
-use crate::token::login::{check_credentials, Purpose};
+use crate::token::login::{check_credentials, same_secret, Purpose};
 use axum::http::HeaderMap;
 use base64::Engine as _;
 use rtm_protocol::limits;
@@ -95,18 +95,13 @@ fn basic(config: &Config, app: &str, authorization: &str) -> Result<(), ApiError
     };
     // Both compared in full, whatever the first mismatch, so the time taken
     // does not tell an attacker how much of a guess was right.
-    let key_ok = same(key.as_bytes(), expected.key.as_bytes());
-    let secret_ok = same(secret.as_bytes(), expected.secret.as_bytes());
+    let key_ok = same_secret(key.as_bytes(), expected.key.as_bytes());
+    let secret_ok = same_secret(secret.as_bytes(), expected.secret.as_bytes());
     if key_ok & secret_ok {
         Ok(())
     } else {
         Err(ApiError::unauthorized("Invalid authentication credentials"))
     }
-}
-
-/// Equal bytes, compared without an early exit.
-fn same(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 #[cfg(test)]

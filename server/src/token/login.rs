@@ -1,13 +1,24 @@
 //! Credentials at login, resume and `renewToken()`: the app id, the uid and
 //! the token rules of the app's configuration, and which code a refusal
-//! gets, per operation. The token formats themselves (006, 007) are beside
-//! this file.
+//! gets, per operation; and the one comparison of configured secrets (the
+//! admin secret, REST customer keys). The token formats themselves (006,
+//! 007) are beside this file.
 
 use crate::config::Config;
 use crate::token::{self, TokenError};
 use rtm_protocol::codes::{LoginError, RenewTokenError};
 use rtm_protocol::limits;
 use rtm_protocol::OpError;
+use sha2::{Digest, Sha256};
+
+/// Whether a secret someone offers (the admin secret, a REST customer key or
+/// secret) equals the configured one, in time independent of both: the
+/// SHA-256 digests are compared byte by byte without an early exit, so the
+/// time tells nothing about how much of a guess was right, nor the length.
+pub fn same_secret(given: &[u8], secret: &[u8]) -> bool {
+    let (a, b) = (Sha256::digest(given), Sha256::digest(secret));
+    a.iter().zip(b.iter()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
 
 /// What a token is checked for: the two operations number their errors differently.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -95,5 +106,18 @@ pub fn check_credentials(
     match certificate {
         None => Ok(None),
         Some(cert) => check(app_id, cert, uid, token, purpose),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::same_secret;
+
+    #[test]
+    fn secrets_compare_exactly() {
+        assert!(same_secret(b"abc", b"abc"));
+        assert!(!same_secret(b"abc", b"abd"));
+        assert!(!same_secret(b"ab", b"abc"));
+        assert!(!same_secret(b"", b"abc"));
     }
 }
