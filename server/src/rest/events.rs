@@ -33,10 +33,7 @@ pub async fn user_events(
     path: Result<Path<String>, PathRejection>,
     headers: HeaderMap,
 ) -> Response {
-    let started = std::time::Instant::now();
-    let response = query(&rest, path, &headers, EventKind::User).await;
-    crate::metrics::observe_request("rest_user_events", started.elapsed());
-    response
+    query(&rest, path, &headers, EventKind::User).await
 }
 
 /// `GET .../rtm/vendor/channel_events`.
@@ -45,10 +42,7 @@ pub async fn channel_events(
     path: Result<Path<String>, PathRejection>,
     headers: HeaderMap,
 ) -> Response {
-    let started = std::time::Instant::now();
-    let response = query(&rest, path, &headers, EventKind::Channel).await;
-    crate::metrics::observe_request("rest_channel_events", started.elapsed());
-    response
+    query(&rest, path, &headers, EventKind::Channel).await
 }
 
 async fn query(

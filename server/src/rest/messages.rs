@@ -42,13 +42,11 @@ pub async fn peer(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
-    let (id, started) = (request_id(), Instant::now());
-    let response = match send_peer(&rest, path, query, &headers, body).await {
+    let id = request_id();
+    match send_peer(&rest, path, query, &headers, body).await {
         Ok(code) => success(&id, code),
         Err(e) => e.respond(&id),
-    };
-    crate::metrics::observe_request("rest_peer_messages", started.elapsed());
-    response
+    }
 }
 
 async fn send_peer(
@@ -109,13 +107,11 @@ pub async fn channel(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
-    let (id, started) = (request_id(), Instant::now());
-    let response = match send_channel(&rest, path, &headers, body).await {
+    let id = request_id();
+    match send_channel(&rest, path, &headers, body).await {
         Ok(code) => success(&id, code),
         Err(e) => e.respond(&id),
-    };
-    crate::metrics::observe_request("rest_channel_messages", started.elapsed());
-    response
+    }
 }
 
 async fn send_channel(

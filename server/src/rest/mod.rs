@@ -23,8 +23,9 @@ pub mod messages;
 pub mod rate;
 
 use crate::services::Services;
-use axum::extract::DefaultBodyLimit;
+use axum::extract::{DefaultBodyLimit, MatchedPath, Request};
 use axum::http::{HeaderValue, StatusCode};
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -58,9 +59,27 @@ pub fn router<S: Clone + Send + Sync + 'static>(services: Arc<Services>) -> Rout
         .route(&format!("{BASE}/users/{{user_id}}/channel_messages"), post(messages::channel))
         .route(&format!("{BASE}/vendor/user_events"), get(events::user_events))
         .route(&format!("{BASE}/vendor/channel_events"), get(events::channel_events))
+        .route_layer(axum::middleware::from_fn(timed))
         // A 32 KB payload written with \u escapes is up to 6 times longer.
         .layer(DefaultBodyLimit::max(256 * 1024))
         .with_state(rest)
+}
+
+/// Times every answer, whatever its status, in `rtm_request_duration_seconds`
+/// under `rest_` and the route's last segment (`rest_peer_messages`,
+/// `rest_channel_messages`, `rest_user_events`, `rest_channel_events`).
+async fn timed(path: MatchedPath, req: Request, next: Next) -> Response {
+    let op = match path.as_str().rsplit('/').next() {
+        Some("peer_messages") => "rest_peer_messages",
+        Some("channel_messages") => "rest_channel_messages",
+        Some("user_events") => "rest_user_events",
+        Some("channel_events") => "rest_channel_events",
+        _ => "rest_other",
+    };
+    let started = std::time::Instant::now();
+    let response = next.run(req).await;
+    crate::metrics::observe_request(op, started.elapsed());
+    response
 }
 
 /// A fresh request id: echoed in the body (`request_id`) and in the
