@@ -7,49 +7,48 @@
 //! count would cost a Redis round trip per call). Behind a load balancer
 //! spreading calls over n nodes an app can reach n times the rate.
 
-use std::collections::{HashMap, VecDeque};
+use rtm_protocol::rate::RateWindow;
+use std::collections::HashMap;
 use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
-/// Calls per app within a sliding window.
+/// Calls per app within a sliding window: one `RateWindow` (the limiter the
+/// SDK and the server's per-session budgets use) per app.
 pub struct RateLimiter {
-    max: usize,
-    window: Duration,
-    calls: Mutex<HashMap<String, VecDeque<Instant>>>,
+    max: u32,
+    /// Times are milliseconds since this instant, as `RateWindow` counts them.
+    origin: Instant,
+    calls: Mutex<HashMap<String, RateWindow>>,
 }
 
 /// Beyond this many apps tracked, apps idle for a whole window are dropped.
 const PRUNE_ABOVE: usize = 1024;
 
+/// The window: one second.
+const WINDOW_MS: u64 = 1_000;
+
 impl RateLimiter {
     /// At most `max` calls per app in any second.
     pub fn per_second(max: u32) -> RateLimiter {
-        RateLimiter { max: max as usize, window: Duration::from_secs(1), calls: Mutex::new(HashMap::new()) }
+        RateLimiter { max, origin: Instant::now(), calls: Mutex::new(HashMap::new()) }
     }
 
     /// Counts a call of `app` at `now`; false (and not counted) when the app
     /// has made its `max` calls within the window before `now`.
     pub fn allow(&self, app: &str, now: Instant) -> bool {
+        let now_ms = now.saturating_duration_since(self.origin).as_millis() as u64;
         let mut calls = self.calls.lock().unwrap();
         if calls.len() > PRUNE_ABOVE {
-            let window = self.window;
-            calls.retain(|_, times| times.back().is_some_and(|t| now.duration_since(*t) < window));
+            calls.retain(|_, window| !window.is_empty_at(now_ms));
         }
-        let times = calls.entry(app.to_owned()).or_default();
-        while times.front().is_some_and(|t| now.duration_since(*t) >= self.window) {
-            times.pop_front();
-        }
-        if times.len() >= self.max {
-            return false;
-        }
-        times.push_back(now);
-        true
+        calls.entry(app.to_owned()).or_insert_with(|| RateWindow::new(self.max, WINDOW_MS)).try_hit(now_ms)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::time::Duration;
 
     #[test]
     fn at_most_max_in_any_window_per_app() {
