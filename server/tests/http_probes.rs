@@ -3,18 +3,10 @@
 
 mod common;
 use common::*;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 /// GET `path` on the server of `ws_url`; returns (status, body).
 async fn get(ws_url: &str, path: &str) -> (u16, String) {
-    let addr = ws_url.trim_start_matches("ws://").trim_end_matches("/rtm");
-    let mut tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
-    let req = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
-    tcp.write_all(req.as_bytes()).await.unwrap();
-    let mut raw = String::new();
-    within(10, "the HTTP answer", tcp.read_to_string(&mut raw)).await.unwrap();
-    let status = raw.split(' ').nth(1).and_then(|s| s.parse().ok()).expect("a status line");
-    let body = raw.split("\r\n\r\n").nth(1).unwrap_or_default().to_owned();
+    let (status, _, body) = http_get(ws_url, path).await;
     (status, body)
 }
 

@@ -14,29 +14,15 @@ use prometheus_parse::{Sample, Scrape, Value};
 use rtm_protocol::{Payload, Push, Reply, Request};
 use rtm_server::config::Config;
 use std::time::Duration;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 /// The tests of this file change process-wide counters: one at a time.
 static SERIAL: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
-
-/// GET `path` on the server of `ws_url`; returns (status, head, body).
-async fn get(ws_url: &str, path: &str) -> (u16, String, String) {
-    let addr = ws_url.trim_start_matches("ws://").trim_end_matches("/rtm");
-    let mut tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
-    let req = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
-    tcp.write_all(req.as_bytes()).await.unwrap();
-    let mut raw = String::new();
-    within(15, "the HTTP answer", tcp.read_to_string(&mut raw)).await.unwrap();
-    let status = raw.split(' ').nth(1).and_then(|s| s.parse().ok()).expect("a status line");
-    let (head, body) = raw.split_once("\r\n\r\n").unwrap_or((&raw, ""));
-    (status, head.to_owned(), body.to_owned())
-}
 
 /// `/metrics`, parsed.
 struct Metrics(Vec<Sample>);
 
 async fn scrape(url: &str) -> Metrics {
-    let (status, head, body) = get(url, "/metrics").await;
+    let (status, head, body) = http_get(url, "/metrics").await;
     assert_eq!(status, 200, "{head}\n{body}");
     assert!(head.to_ascii_lowercase().contains("content-type: text/plain; version=0.0.4"), "{head}");
     let lines = body.lines().map(|l| Ok(l.to_owned()));
@@ -221,7 +207,7 @@ async fn rest_calls_are_counted_and_timed() {
 async fn metrics_need_no_credentials_and_other_paths_are_unchanged() {
     let _turn = SERIAL.lock().await;
     let url = start_server().await;
-    let (status, _, body) = get(&url, "/metrics").await;
+    let (status, _, body) = http_get(&url, "/metrics").await;
     assert_eq!(status, 200);
     for name in [
         "rtm_connections",
@@ -239,7 +225,7 @@ async fn metrics_need_no_credentials_and_other_paths_are_unchanged() {
     ] {
         assert!(body.contains(&format!("# TYPE {name} ")), "{name} is described:\n{body}");
     }
-    assert_eq!(get(&url, "/healthz").await.2, "ok");
+    assert_eq!(http_get(&url, "/healthz").await.2, "ok");
 }
 
 /// The store answers `/readyz` only when it can be written: another process
@@ -253,21 +239,21 @@ async fn readyz_checks_that_the_store_can_be_written() {
     let mut config = Config::for_tests();
     config.data_dir = Some(dir.clone());
     let url = start_server_with(config).await;
-    assert_eq!(get(&url, "/readyz").await.0, 200);
+    assert_eq!(http_get(&url, "/readyz").await.0, 200);
     let before = scrape(&url).await;
 
     let other = rusqlite::Connection::open(dir.join(rtm_server::store::FILE_NAME)).unwrap();
     other.execute_batch("BEGIN IMMEDIATE").unwrap();
-    let (status, _, body) = get(&url, "/readyz").await;
+    let (status, _, body) = http_get(&url, "/readyz").await;
     assert_eq!(status, 503, "{body}");
     assert!(body.contains("store"), "the answer names the store: {body}");
-    assert_eq!(get(&url, "/healthz").await.0, 200, "still alive");
+    assert_eq!(http_get(&url, "/healthz").await.0, 200, "still alive");
     let errors = delta(&before, &scrape(&url).await, "rtm_engine_errors_total", None);
     assert!(errors >= 1.0, "the failed write is an engine error ({errors})");
 
     other.execute_batch("ROLLBACK").unwrap();
     within(15, "ready again", async {
-        while get(&url, "/readyz").await.0 != 200 {
+        while http_get(&url, "/readyz").await.0 != 200 {
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
     })
@@ -328,7 +314,7 @@ async fn a_redis_restart_is_counted_as_a_reconnect() {
     let url = start_server_with(config).await;
     let ready = |url: String| async move {
         within(30, "the node ready", async {
-            while get(&url, "/readyz").await.0 != 200 {
+            while http_get(&url, "/readyz").await.0 != 200 {
                 tokio::time::sleep(Duration::from_millis(100)).await;
             }
         })

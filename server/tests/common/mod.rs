@@ -33,6 +33,21 @@ pub fn spawn_binary(args: &[&str]) -> (std::process::Child, String) {
     (child, format!("ws://{addr}/rtm"))
 }
 
+/// GET `path` over plain HTTP/1.1 on the server of `ws_url`; returns
+/// (status, head, body).
+pub async fn http_get(ws_url: &str, path: &str) -> (u16, String, String) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let addr = ws_url.trim_start_matches("ws://").trim_end_matches("/rtm");
+    let mut tcp = TcpStream::connect(addr).await.unwrap();
+    let req = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
+    tcp.write_all(req.as_bytes()).await.unwrap();
+    let mut raw = String::new();
+    within(15, "the HTTP answer", tcp.read_to_string(&mut raw)).await.unwrap();
+    let status = raw.split(' ').nth(1).and_then(|s| s.parse().ok()).expect("a status line");
+    let (head, body) = raw.split_once("\r\n\r\n").unwrap_or((&raw, ""));
+    (status, head.to_owned(), body.to_owned())
+}
+
 /// Starts a development-mode server; it stops when the test's runtime ends.
 pub async fn start_server() -> String {
     start_server_with(Config::for_tests()).await
